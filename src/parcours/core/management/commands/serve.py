@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve Parcours: WSGI workers (gunicorn, sync) for pages, JSON API and static files, "
+        "and one ASGI server (uvicorn) for WebSocket on --ws-port. See "
+        "docs/decisions/0001-server-arrangement.md for the measurements behind this split."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))
+        parser.add_argument(
+            "--ws-port", type=int, default=None, help="WebSocket port (default: port + 1)"
+        )
+        parser.add_argument("--no-websocket", action="store_true")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["workers"] < 1:
+            raise CommandError("--workers must be at least 1")
+        host, port = options["host"], options["port"]
+        ws_port = options["ws_port"] or port + 1
+        env = dict(os.environ)
+        env.setdefault("DJANGO_SETTINGS_MODULE", "parcours.settings")
+        if not options["no_websocket"]:
+            env.setdefault("PARCOURS_WEBSOCKET_PORT", str(ws_port))
+        commands = [
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "parcours.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(options["workers"]),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "20",
+                "--access-logfile",
+                "-",
+            ]
+        ]
+        if not options["no_websocket"]:
+            commands.append(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "parcours.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    str(ws_port),
+                    "--no-access-log",
+                    "--lifespan",
+                    "off",
+                ]
+            )
+        processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
+        self.stdout.write(
+            f"Parcours on http://{host}:{port}/ ({options['workers']} workers, "
+            f"database {str(settings.DATABASES['default']['ENGINE']).rsplit('.', 1)[-1]})"
+        )
+
+        def stop(signum: int, frame: object) -> None:
+            for process in processes:
+                if process.poll() is None:
+                    process.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        exit_code = 0
+        try:
+            while all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+        finally:
+            stop(signal.SIGTERM, None)
+            for process in processes:
+                try:
+                    code = process.wait(timeout=25)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    code = process.wait()
+                exit_code = exit_code or (code if code and code > 0 else 0)
+        sys.exit(exit_code)

@@ -1,0 +1,37 @@
+// Parcours page behaviour. No inline scripts: the Content-Security-Policy forbids them.
+(function () {
+  "use strict";
+
+  // Live updates: one WebSocket per logged-in page. Events carry a "topic"; elements with
+  // data-live-topic="<topic>" and an hx-get are refreshed through htmx when it arrives.
+  function liveUrl(body) {
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    var port = body.dataset.websocketPort;
+    var host = port ? window.location.hostname + ":" + port : window.location.host;
+    return scheme + "//" + host + "/ws/live/";
+  }
+
+  function connect(body, delay) {
+    var socket;
+    try { socket = new WebSocket(liveUrl(body)); } catch (e) { return; }
+    socket.addEventListener("message", function (message) {
+      var event;
+      try { event = JSON.parse(message.data); } catch (e) { return; }
+      document.dispatchEvent(new CustomEvent("parcours:live", { detail: event }));
+      if (!event.topic) { return; }
+      document.querySelectorAll('[data-live-topic="' + event.topic + '"]').forEach(function (el) {
+        if (window.htmx) { window.htmx.trigger(el, "live"); }
+      });
+    });
+    socket.addEventListener("close", function (closing) {
+      if (closing.code === 4401) { return; }
+      var next = Math.min((delay || 1000) * 2, 30000);
+      window.setTimeout(function () { connect(body, next); }, next);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var body = document.body;
+    if (body.dataset.live === "1" && "WebSocket" in window) { connect(body, 1000); }
+  });
+})();

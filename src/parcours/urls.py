@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from parcours import views
+from parcours.accounts import views as account_views
+from parcours.api import api
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("parcours.accounts.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
