@@ -57,3 +57,81 @@ class Organisation(models.Model):
     @property
     def display_name(self) -> str:
         return localized(self.name) or self.code
+
+
+class Profession(models.TextChoices):
+    PHYSICIAN_GP = "gp", _("General practitioner")
+    PHYSICIAN_SPECIALIST = "specialist", _("Specialist physician")
+    NURSE = "nurse", _("Nurse")
+    PHARMACIST = "pharmacist", _("Pharmacist")
+    PHYSIOTHERAPIST = "physiotherapist", _("Physiotherapist")
+    SOCIAL_WORKER = "social_worker", _("Social worker")
+    HEALTH_MEDIATOR = "health_mediator", _("Health mediator")
+    PSYCHOLOGIST = "psychologist", _("Psychologist")
+    HOME_HELPER = "home_helper", _("Home helper")
+    COORDINATOR = "coordinator", _("Care coordinator")
+    OTHER = "other", _("Other profession")
+
+
+class Professional(models.Model):
+    """A health or social professional (FHIR Practitioner)."""
+
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    profession = models.CharField(_("profession"), max_length=30, choices=Profession.choices)
+    languages = models.JSONField(_("languages spoken"), default=list)
+    user = models.OneToOneField(
+        "accounts.User",
+        verbose_name=_("user account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="professional",
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class ProfessionalRole(models.Model):
+    """A professional's role in an organisation (FHIR PractitionerRole)."""
+
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="roles")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="professional_roles"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("professional role")
+        verbose_name_plural = _("professional roles")
+
+    def __str__(self) -> str:
+        return f"{self.professional} · {self.organisation}"
+
+
+class Service(models.Model):
+    """What an organisation offers (FHIR HealthcareService, Open Referral service)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services"
+    )
+    name = models.JSONField(_("name"), default=dict)
+    category = models.CharField(_("category"), max_length=40, choices=OrganisationType.choices)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return localized(self.name) or str(self.organisation)
