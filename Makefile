@@ -11,7 +11,7 @@ TEST_ENV := PARCOURS_DATA_DIR=$(CURDIR)/var/test PARCOURS_DEMO=false
 PYTEST_ARGS ?=
 
 .PHONY: run test install lint format typecheck migrations-check catalogues catalogues-check \
-        test-sqlite test-postgres browser-deps system-deps clean
+        test-sqlite test-postgres test-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Parcours needs Python 3.11 or newer")'
@@ -51,13 +51,13 @@ migrations-check: install
 catalogues-check: catalogues
 	$(BIN)/python tools/check_catalogues.py
 
-browser-deps:
-	@bash tools/ensure-system-deps.sh chromium
+test-deps:
+	@bash tools/ensure-system-deps.sh chromium redis
 
-test-sqlite: catalogues browser-deps
+test-sqlite: catalogues test-deps
 	$(TEST_ENV) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-postgres: catalogues browser-deps
+test-postgres: catalogues test-deps
 	$(TEST_ENV) bash tools/with-postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck migrations-check catalogues-check test-sqlite test-postgres

@@ -33,6 +33,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept then close, so the page sees code 4401 and stops reconnecting.
+            await self.accept()
             await self.close(code=4401)
             return
         self.group = user_group(user.pk)

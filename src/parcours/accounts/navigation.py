@@ -58,3 +58,44 @@ def items_for(roles: frozenset[str]) -> list[ResolvedNavItem]:
             continue
         items.append(ResolvedNavItem(url, item.label, item.description, item.url_name))
     return items
+
+
+HOSPITAL_INTRO = _(
+    "Prepare each discharge from admission: screen for fragility, know the patient's network, "
+    "find the services that can take over and send the liaison letter before the patient leaves."
+)
+COMMUNITY_INTRO = _(
+    "Know when your patients are admitted and discharged, receive the right information in "
+    "time, acknowledge it, and ask a named person at the hospital."
+)
+SOCIAL_INTRO = _(
+    "Be found in the shared directory, answer referrals, and keep a watch on fragile people "
+    "after they leave hospital."
+)
+
+ROLE_INTROS: dict[str, str | Promise] = {
+    Role.HOSPITAL_LIAISON_NURSE: HOSPITAL_INTRO,
+    Role.HOSPITAL_SOCIAL_WORKER: HOSPITAL_INTRO,
+    Role.WARD_PHYSICIAN: HOSPITAL_INTRO,
+    Role.COMPLEX_PATHWAY_REFERENT: _(
+        "You are the named contact for complex pathways: community professionals find you in "
+        "the directory and reach you with their questions."
+    ),
+    Role.GP: COMMUNITY_INTRO,
+    Role.HOME_NURSE: COMMUNITY_INTRO,
+    Role.PHARMACIST: COMMUNITY_INTRO,
+    Role.PHYSIOTHERAPIST: COMMUNITY_INTRO,
+    Role.HOME_CARE_COORDINATOR: COMMUNITY_INTRO,
+    Role.SOCIAL_WORKER: SOCIAL_INTRO,
+    Role.HEALTH_MEDIATOR: SOCIAL_INTRO,
+    Role.CARE_AREA_COORDINATOR: _(
+        "Prepare the care area's concertations: population indicators, findings and action plans."
+    ),
+    Role.ORGANISATION_ADMIN: _(
+        "Manage your organisation's entry in the directory, its members and their roles."
+    ),
+    Role.PLATFORM_ADMIN: _(
+        "Manage the platform: organisations, accounts and settings. Patient records are not "
+        "visible to platform administrators."
+    ),
+}

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from parcours.accounts import actions
 from parcours.accounts.forms import CodeForm, LoginForm
 from parcours.accounts.models import TOTPDevice, User
+from parcours.accounts.navigation import ROLE_INTROS
 from parcours.accounts.selectors import demo_accounts
 from parcours.middleware import client_ip
 
@@ -183,4 +184,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    user = request.user
+    assert isinstance(user, User)
+    roles = [
+        {"membership": membership, "intro": ROLE_INTROS.get(membership.role, "")}
+        for membership in user.active_memberships()
+    ]
+    return render(request, "home.html", {"roles": roles})

@@ -1,0 +1,149 @@
+"""`parcours serve` for real: WSGI workers, static files, and WebSocket through the ASGI process,
+with a live event published from another process crossing Redis to the open socket."""
+
+from __future__ import annotations
+
+import asyncio
+import http.cookiejar
+import json
+import re
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+import websockets
+
+from tests.support.processes import BIN, free_port, parcours, parcours_env, redis_server, running
+
+pytestmark = pytest.mark.live
+
+PASSWORD = "a long enough passphrase"
+
+
+def login(base: str) -> str:
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/accounts/login/").read().decode()  # noqa: S310
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    body = urllib.parse.urlencode(
+        {"username": "claire", "password": PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    opener.open(urllib.request.Request(f"{base}/accounts/login/", data=body)).read()  # noqa: S310
+    return "; ".join(f"{c.name}={c.value}" for c in jar)
+
+
+async def receive_published_event(
+    ws_url: str, origin: str, cookie: str, publish: object
+) -> dict[str, object]:
+    async with websockets.connect(
+        ws_url,
+        additional_headers={"Cookie": cookie},
+        origin=origin,  # type: ignore[arg-type]
+    ) as socket:
+        await socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 10)) == {"type": "pong"}
+        await asyncio.get_running_loop().run_in_executor(None, publish)  # type: ignore[arg-type]
+        return json.loads(await asyncio.wait_for(socket.recv(), 10))  # type: ignore[no-any-return]
+
+
+async def anonymous_is_refused(ws_url: str, origin: str) -> int | None:
+    async with websockets.connect(ws_url, origin=origin) as socket:  # type: ignore[arg-type]
+        try:
+            await asyncio.wait_for(socket.recv(), 10)
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
+    return None
+
+
+def test_serve_pages_static_and_live_events_across_processes(tmp_path: Path) -> None:
+    with redis_server() as redis_url:
+        env = parcours_env(tmp_path, PARCOURS_REDIS_URL=redis_url, PARCOURS_NEW_PASSWORD=PASSWORD)
+        parcours(env, "migrate", "--noinput", "-v0")
+        parcours(env, "collectstatic", "--noinput", "-v0")
+        parcours(
+            env,
+            "shell",
+            "-v0",
+            "-c",
+            (
+                "from parcours.directory.models import Organisation as O;"
+                "O.objects.create(code='chu-test', name={'fr': 'CHU Test'}, type='hospital')"
+            ),
+        )
+        parcours(
+            env,
+            "user",
+            "create",
+            "--username",
+            "claire",
+            "--email",
+            "c@example.invalid",
+            "--organisation",
+            "chu-test",
+            "--role",
+            "hospital_liaison_nurse",
+        )
+        port = free_port()
+        ws_port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        command = [
+            str(BIN / "parcours"),
+            "serve",
+            "--port",
+            str(port),
+            "--ws-port",
+            str(ws_port),
+            "--workers",
+            "2",
+        ]
+        with running(command, env=env, ready=f"{base}/healthz") as server:
+            health = json.loads(urllib.request.urlopen(f"{base}/healthz").read())  # noqa: S310
+            assert health == {"status": "ok", "database": "sqlite"}
+
+            page = urllib.request.urlopen(f"{base}/accounts/login/").read().decode()  # noqa: S310
+            css = re.search(r'href="(/static/vendor/pico/pico\.min\.[0-9a-f]+\.css)"', page)
+            assert css, "hashed static names from the manifest"
+            assert urllib.request.urlopen(f"{base}{css.group(1)}").status == 200  # noqa: S310
+            assert f'data-websocket-port="{ws_port}"' not in page, "anonymous pages open no socket"
+
+            cookie = login(base)
+            home = (
+                urllib.request.urlopen(  # noqa: S310
+                    urllib.request.Request(f"{base}/", headers={"Cookie": cookie})
+                )
+                .read()
+                .decode()
+            )
+            assert f'data-websocket-port="{ws_port}"' in home
+
+            user_id = parcours(
+                env,
+                "shell",
+                "-v0",
+                "-c",
+                (
+                    "from parcours.accounts.models import User;"
+                    "print(User.objects.get(username='claire').pk)"
+                ),
+            )
+
+            def publish() -> None:
+                parcours(
+                    env,
+                    "shell",
+                    "-v0",
+                    "-c",
+                    (
+                        "from parcours.live import publish_to_users;"
+                        f"publish_to_users([{user_id}], {{'topic': 'worklist', 'stay': 7}})"
+                    ),
+                )
+
+            ws_url = f"ws://127.0.0.1:{ws_port}/ws/live/"
+            event = asyncio.run(receive_published_event(ws_url, base, cookie, publish))
+            assert event == {"topic": "worklist", "stay": 7}
+            assert asyncio.run(anonymous_is_refused(ws_url, base)) == 4401
+
+            assert server.poll() is None
+        assert server.returncode is not None
