@@ -9,27 +9,19 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.processes import BIN, free_port, parcours, running
+
 ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["BIN", "ROOT", "free_port", "parcours", "running"]
 
 
 def pinned(command: list[str], cpus: str | None) -> list[str]:
@@ -49,44 +41,6 @@ def data_dir(keep: str | None = None) -> Iterator[dict[str, str]]:
     finally:
         if keep is None:
             shutil.rmtree(directory, ignore_errors=True)
-
-
-def parcours(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [str(BIN / "parcours"), *args], env=env, capture_output=True, text=True, check=True
-    )
-    return result.stdout.strip()
-
-
-def wait_for(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer on {url}")
-
-
-@contextmanager
-def server(command: list[str], env: dict[str, str], health_url: str) -> Iterator[None]:
-    process = subprocess.Popen(  # noqa: S603 - our own command line
-        command,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(health_url)
-        yield
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._harness import (  # noqa: E402
+from bench._harness import (
     BIN,
     ROOT,
     WrkResult,
@@ -35,17 +35,17 @@ from bench._harness import (  # noqa: E402
     median_result,
     parcours,
     pinned,
-    server,
+    running,
     wrk,
 )
 
-PASSWORD = "bench passphrase long enough"  # noqa: S105
+PASSWORD = "bench passphrase long enough"
 
 
 def login_cookie(base: str) -> str:
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    page = opener.open(f"{base}/accounts/login/").read().decode()  # noqa: S310
+    page = opener.open(f"{base}/accounts/login/").read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     body = urllib.parse.urlencode(
         {"username": "bench", "password": PASSWORD, "csrfmiddlewaretoken": token}
@@ -53,7 +53,7 @@ def login_cookie(base: str) -> str:
     request = urllib.request.Request(
         f"{base}/accounts/login/", data=body, headers={"Referer": base}
     )
-    opener.open(request).read()  # noqa: S310
+    opener.open(request).read()
     cookies = {c.name: c.value for c in jar}
     if "sessionid" not in cookies:
         raise RuntimeError("login failed")
@@ -116,14 +116,14 @@ def main() -> None:
             ],
             "1",
         )
-        with server(gunicorn, env, f"{base}/healthz"):
+        with running(gunicorn, env=env, ready=f"{base}/healthz"):
             cookie = login_cookie(base)
             cases = {
                 "bare": (f"{base}/bench/bare/", {"Authorization": f"Bearer {token}"}),
                 "token": (f"{base}/api/me", {"Authorization": f"Bearer {token}"}),
                 "session": (f"{base}/api/me", {"Cookie": cookie}),
             }
-            for name, (url, headers) in cases.items():
+            for url, headers in cases.values():
                 wrk(url, seconds=2, connections=args.connections, headers=headers, cpus="0")
             for name, (url, headers) in cases.items():
                 runs = [
@@ -140,24 +140,6 @@ def main() -> None:
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        uvicorn = pinned(
-            [
-                str(BIN / "uvicorn"),
-                "bench.http_overhead_app:application",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
-            "1",
-        )
         uvicorn_asgi = pinned(
             [
                 str(BIN / "uvicorn"),
@@ -176,7 +158,7 @@ def main() -> None:
             ],
             "1",
         )
-        with server(uvicorn_asgi, env, f"{base}/healthz"):
+        with running(uvicorn_asgi, env=env, ready=f"{base}/healthz"):
             url, headers = f"{base}/api/me", {"Authorization": f"Bearer {token}"}
             wrk(url, seconds=2, connections=args.connections, headers=headers, cpus="0")
             runs = [
@@ -190,7 +172,6 @@ def main() -> None:
                 for _ in range(args.runs)
             ]
             results["uvicorn ASGI token"] = median_result(runs)
-        del uvicorn
 
     print(
         f"machine: {machine_line()}; {args.workers} workers; wrk -t1 -c{args.connections} "

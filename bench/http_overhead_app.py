@@ -3,8 +3,8 @@
 Requests under /bench/bare/ go to a Django handler with no middleware at all and a plain view
 that does the same database work as /api/me (find the token's user by digest, read the
 memberships) and returns the same JSON; everything else goes to Parcours' normal application.
-The difference is what the framework adds: middleware, API routing, schema, auth plumbing. Both run in
-the same worker processes, so the comparison shares the server, the interpreter and the load.
+The difference is what the framework adds: middleware, API routing, schema, auth plumbing.
+Both run in the same worker processes: same server, interpreter and load.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "parcours.settings")
 
-from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-from django.core.wsgi import get_wsgi_application  # noqa: E402
-from django.http import HttpRequest, HttpResponse, JsonResponse  # noqa: E402
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 parcours_app = get_wsgi_application()
 

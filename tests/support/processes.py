@@ -27,7 +27,7 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.2)
@@ -49,7 +49,7 @@ def running(
     command: list[str], env: dict[str, str] | None = None, ready: str | int | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a server in its own process group; `ready` is a URL or a port to wait for."""
-    process = subprocess.Popen(  # noqa: S603 - our own command lines
+    process = subprocess.Popen(
         command,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -104,7 +104,7 @@ def parcours_env(data_dir: Path, **extra: str) -> dict[str, str]:
 
 
 def parcours(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(BIN / "parcours"), *args], env=env, capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
