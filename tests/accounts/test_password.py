@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +20,8 @@ NEW_PASSWORD = "a brand new passphrase 2026"
 def test_reset_by_email_end_to_end(client: Client, claire) -> None:  # type: ignore[no-untyped-def]
     response = client.post(reverse("accounts:password_reset"), {"email": claire.email})
     assert response.status_code == 302
+    assert mail.outbox == [], "the e-mail is queued for the worker, not sent by the page"
+    call_command("worker", "--batch", "--interval", "0")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [claire.email]
@@ -39,6 +42,7 @@ def test_reset_by_email_end_to_end(client: Client, claire) -> None:  # type: ign
 def test_unknown_address_gets_the_same_answer_and_no_mail(client: Client) -> None:
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.invalid"})
     assert response.status_code == 302
+    call_command("worker", "--batch", "--interval", "0")
     assert mail.outbox == []
 
 
@@ -59,3 +63,11 @@ def test_password_change_needs_the_old_password(client: Client, claire) -> None:
     assert good.status_code == 302
     claire.refresh_from_db()
     assert claire.check_password(NEW_PASSWORD)
+
+
+def test_reset_email_is_written_in_the_account_language(client: Client, claire) -> None:  # type: ignore[no-untyped-def]
+    claire.language = "nl"
+    claire.save()
+    client.post(reverse("accounts:password_reset"), {"email": claire.email})
+    call_command("worker", "--batch", "--interval", "0")
+    assert mail.outbox[0].subject == "Parcours: uw wachtwoord opnieuw instellen"
