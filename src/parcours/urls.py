@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("parcours.accounts.urls")),
     path("api/", api.urls),
+    path("interop/", include("parcours.interop.urls")),
     path("admin/", admin.site.urls),
 ]

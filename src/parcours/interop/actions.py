@@ -63,4 +63,3 @@ def hl7_source_add(
         source.discharge_dispositions = {**source.discharge_dispositions, **(dispositions or {})}
         source.save()
     return SourceChange(source, created)
-
