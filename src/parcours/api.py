@@ -83,7 +83,7 @@ def me(request: HttpRequest) -> MeOut:
     memberships = [
         MembershipOut(
             organisation=m.organisation.code,
-            organisation_name=m.organisation.display_name,
+            organisation_name=m.organisation.full_name,
             role=m.role,
             role_label=str(Role(m.role).label),
         )
