@@ -85,8 +85,8 @@ def riskier(answer: AnswerKey, value: Any, bump: int) -> Any:
     if answer.type is AnswerType.BOOLEAN:
         risky = answer.key not in PROTECTIVE_BOOLEANS
         return risky if value is not risky else None
-    if answer.key == "chair_rise_seconds":
-        return None if value is None else value + bump
+    if answer.key == "chair_rise_seconds":  # slower, or unable (None) on odd bumps
+        return None if value is None or bump % 2 else value + bump
     if answer.key in {"hemoglobin_g_dl", "sodium_mmol_l"}:  # lower is riskier
         lowered = value - bump
         return lowered if lowered > answer.minimum else None  # type: ignore[operator]
