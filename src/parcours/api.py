@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security.base import AuthBase
 
 from parcours.accounts.models import Role, User
+from parcours.transitions.api import router as screenings_router
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
@@ -49,6 +50,7 @@ api = NinjaAPI(
     auth=SessionOrToken(),
     urls_namespace="api",
 )
+api.add_router("/screenings/", screenings_router)
 
 
 @api.exception_handler(AuthenticationError)
@@ -83,7 +85,7 @@ def me(request: HttpRequest) -> MeOut:
     memberships = [
         MembershipOut(
             organisation=m.organisation.code,
-            organisation_name=m.organisation.display_name,
+            organisation_name=m.organisation.full_name,
             role=m.role,
             role_label=str(Role(m.role).label),
         )

@@ -10,6 +10,7 @@ from parcours.api import api
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("about/", views.about, name="about"),
     path("accounts/", include("parcours.accounts.urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),

@@ -9,7 +9,10 @@ import json
 import re
 import urllib.parse
 import urllib.request
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import websockets
@@ -19,6 +22,7 @@ from tests.support.processes import BIN, free_port, parcours, parcours_env, redi
 pytestmark = pytest.mark.live
 
 PASSWORD = "a long enough passphrase"
+T = TypeVar("T")
 
 
 def login(base: str) -> str:
@@ -54,6 +58,12 @@ async def anonymous_is_refused(ws_url: str, origin: str) -> int | None:
         except websockets.ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
     return None
+
+
+def in_own_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine in a fresh thread and loop, whatever loop the test thread may hold."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_serve_pages_static_and_live_events_across_processes(tmp_path: Path) -> None:
@@ -141,9 +151,9 @@ def test_serve_pages_static_and_live_events_across_processes(tmp_path: Path) -> 
                 )
 
             ws_url = f"ws://127.0.0.1:{ws_port}/ws/live/"
-            event = asyncio.run(receive_published_event(ws_url, base, cookie, publish))
+            event = in_own_loop(receive_published_event(ws_url, base, cookie, publish))
             assert event == {"topic": "worklist", "stay": 7}
-            assert asyncio.run(anonymous_is_refused(ws_url, base)) == 4401
+            assert in_own_loop(anonymous_is_refused(ws_url, base)) == 4401
 
             assert server.poll() is None
         assert server.returncode is not None

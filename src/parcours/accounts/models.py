@@ -59,7 +59,7 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
 
     def active_memberships(self) -> models.QuerySet[Membership]:
-        return self.memberships.filter(active=True).select_related("organisation")
+        return self.memberships.filter(active=True).select_related("organisation__parent")
 
     @property
     def roles(self) -> frozenset[str]:

@@ -22,7 +22,7 @@ def demo_accounts() -> list[DemoAccount]:
     """The demo users, one per role, listed on the login page in demo mode only."""
     memberships = (
         Membership.objects.filter(user__username__startswith=DEMO_USERNAME_PREFIX, active=True)
-        .select_related("user", "organisation")
+        .select_related("user", "organisation__parent")
         .order_by("user__username")
     )
     return [
@@ -30,7 +30,7 @@ def demo_accounts() -> list[DemoAccount]:
             username=m.user.username,
             full_name=m.user.get_full_name(),
             role_label=str(m.get_role_display()),
-            organisation=m.organisation.display_name,
+            organisation=m.organisation.full_name,
         )
         for m in memberships
     ]

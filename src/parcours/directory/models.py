@@ -58,6 +58,13 @@ class Organisation(models.Model):
     def display_name(self) -> str:
         return localized(self.name) or self.code
 
+    @property
+    def full_name(self) -> str:
+        """The name with the parent's, for wards and departments ("Geriatrics · CHU …")."""
+        if self.parent is None:
+            return self.display_name
+        return f"{self.display_name} · {self.parent.display_name}"
+
 
 class Profession(models.TextChoices):
     PHYSICIAN_GP = "gp", _("General practitioner")
