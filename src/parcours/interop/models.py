@@ -145,6 +145,10 @@ class InboundMessage(models.Model):
             )
         ]
         indexes = [
+            models.Index(
+                fields=["control_id", "sending_facility", "sending_application"],
+                name="inbound_message_key",
+            ),
             models.Index(fields=["status", "received_at"], name="inbound_message_status"),
             models.Index(fields=["source", "status"], name="inbound_message_source"),
         ]

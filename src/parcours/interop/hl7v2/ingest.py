@@ -8,10 +8,11 @@ Runs synchronously; the MLLP server calls it from its single database thread.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from parcours.interop.hl7v2.ack import build_ack
@@ -94,26 +95,35 @@ def _storage_failure(header: Header, decoded: Decoded) -> IngestResult:
     return IngestResult(ack, "AR", decoded.charset, None, None)
 
 
+def _original_id(application: str, facility: str, control_id: str) -> int | None:
+    """The first copy of this key, if any: raw SQL on the hot path, through the key's index."""
+    table = connection.ops.quote_name(InboundMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE control_id = %s AND sending_facility = %s "  # noqa: S608
+            "AND sending_application = %s AND duplicate_of_id IS NULL",
+            [control_id, facility, application],
+        )
+        found = cursor.fetchone()
+    return int(found[0]) if found else None
+
+
 def _ingest(decoded: Decoded, header: Header, *, size: int, peer: str) -> InboundMessage:
     application, facility, control_id = _key(header)
     if control_id:
-        original = (
-            InboundMessage.objects.select_for_update(of=("self",))
-            .select_related("source__organisation")
-            .filter(
-                duplicate_of=None,
-                sending_application=application,
-                sending_facility=facility,
-                control_id=control_id,
+        original_id = _original_id(application, facility, control_id)
+        if original_id is not None:
+            original = (
+                InboundMessage.objects.select_for_update(of=("self",))
+                .select_related("source__organisation")
+                .get(pk=original_id)
             )
-            .first()
-        )
-        if original is not None:
             return _again(original, decoded, header, peer=peer, size=size)
     row = _new_row(decoded, header, size=size, peer=peer)
-    row.save()
+    # Processed before it is inserted: one write. A concurrent insert of the same key fails
+    # the whole transaction (handler writes included) and `ingest` retries on the resend path.
     _process(row, decoded.text, header, decoded.charset)
-    row.save()
+    row.save(force_insert=True)
     return row
 
 
@@ -178,9 +188,28 @@ def _again(
     return row
 
 
-def _source(header: Header) -> Hl7Source:
+# Sources change rarely and are read for every message: the listener keeps them for a few
+# seconds. A change made in this process (admin, tests) clears the cache at once; one made by
+# `parcours hl7 source add` in another process is seen within SOURCE_CACHE_SECONDS. Replays
+# always read the database.
+SOURCE_CACHE_SECONDS = 5.0
+_sources: dict[str, tuple[float, Hl7Source]] = {}
+
+
+def clear_source_cache(**kwargs: object) -> None:
+    _sources.clear()
+
+
+def _source(header: Header, *, fresh: bool = False) -> Hl7Source:
     code = header.facility_code
-    source = Hl7Source.objects.select_related("organisation").filter(facility=code).first()
+    cached = _sources.get(code)
+    now = time.monotonic()
+    if cached is not None and not fresh and now - cached[0] < SOURCE_CACHE_SECONDS:
+        source: Hl7Source | None = cached[1]
+    else:
+        source = Hl7Source.objects.select_related("organisation").filter(facility=code).first()
+        if source is not None:
+            _sources[code] = (now, source)
     if source is None:
         raise Hl7Error("unknown_facility", {"facility": code[:60]}, location="MSH^1^4")
     if not source.active:
@@ -188,13 +217,15 @@ def _source(header: Header) -> Hl7Source:
     return source
 
 
-def _process(row: InboundMessage, text: str, header: Header, charset: str) -> None:
+def _process(
+    row: InboundMessage, text: str, header: Header, charset: str, *, fresh: bool = False
+) -> None:
     """Check, parse and dispatch; record the outcome on the row (not saved). Database errors
     outside the handler propagate, so that nothing is stored and no AA is sent."""
     row.error_code, row.error_params, row.error_location = "", {}, ""
     try:
         check_header(header)
-        source = _source(header)
+        source = _source(header, fresh=fresh)
         row.source = source
         message = parse_adt(text, header, source.zone, charset)
         row.message_time = message.message_time
@@ -243,7 +274,7 @@ def inbound_message_replay(*, message: InboundMessage) -> InboundMessage:
         )
         if not row.is_replayable:
             raise NotReplayable(row.status)
-        _process(row, row.raw_text, read_header(row.raw_text), row.charset)
+        _process(row, row.raw_text, read_header(row.raw_text), row.charset, fresh=True)
         row.attempts += 1
         row.replayed_at = timezone.now()
         row.save()

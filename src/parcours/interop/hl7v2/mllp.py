@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -53,16 +54,27 @@ class Reply:
 Processor = Callable[[bytes, str], Reply]
 
 
+_last_connection_check = 0.0
+CONNECTION_CHECK_SECONDS = 5.0
+
+
 def ingest_processor(payload: bytes, peer: str) -> Reply:
-    """The real per-message path: Django's database work, in the calling (worker) thread."""
+    """The real per-message path: Django's database work, in the calling (worker) thread.
+
+    Like a request, it drops a broken or expired database connection, but only after a
+    storage failure or every few seconds: checking before each message would cost a round
+    trip on PostgreSQL (CONN_HEALTH_CHECKS)."""
+    global _last_connection_check
     from django.db import close_old_connections
 
     from parcours.interop.hl7v2.ingest import ingest
 
-    close_old_connections()
-    try:
-        result = ingest(payload, peer=peer)
-    finally:
+    now = time.monotonic()
+    if now - _last_connection_check > CONNECTION_CHECK_SECONDS:
+        close_old_connections()
+        _last_connection_check = now
+    result = ingest(payload, peer=peer)
+    if result.message_id is None:
         close_old_connections()
     return Reply(result.ack.encode(result.charset, "replace"), result.ack_code)
 
@@ -99,6 +111,9 @@ class MllpServer:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        from parcours.interop.hl7v2.ingest import clear_source_cache
+
+        clear_source_cache()
         # The reader's limit bounds a frame: readuntil gives up past it.
         self.server = await asyncio.start_server(
             self._connected,
