@@ -11,6 +11,7 @@ import pytest
 from parcours.interop.hl7v2.ack import build_ack
 from parcours.interop.hl7v2.parse import (
     EscapeContext,
+    _Segment,
     check_header,
     decode,
     parse_adt,
@@ -19,7 +20,7 @@ from parcours.interop.hl7v2.parse import (
     unescape,
 )
 from parcours.interop.hl7v2.reasons import Hl7Error
-from tests.interop.support import fixture_bytes
+from tests.interop.support import FIXTURES, fixture_bytes
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 PARIS = ZoneInfo("Europe/Paris")
@@ -220,3 +221,27 @@ def test_ack_escapes_separators_in_the_reason() -> None:
     ack = build_ack(header, "AR", error)
     assert "A\\F\\B\\S\\C" in ack
     assert len(hl7.parse(ack).segment("ERR")) == 9
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.hl7")))
+def test_fields_are_split_as_python_hl7_splits_them(name: str) -> None:
+    """python-hl7 is the reference for segment and field boundaries."""
+    decoded = decode(fixture_bytes(name))
+    header = read_header(decoded.text)
+    reference = hl7.parse(decoded.text)
+    context = EscapeContext.default()
+    for line, expected in zip(decoded.text.split("\r"), reference, strict=True):
+        ours = _Segment(line, context, "utf-8")
+        assert ours.id == str(expected[0])
+        assert len(ours.fields) == len(expected)
+        for n in range(1, len(expected)):
+            assert ours.fields[n] == str(expected[n]), (name, ours.id, n)
+    assert header.control_id == str(reference.segment("MSH")(10))
+
+
+def test_a_carriage_return_inside_a_field_is_refused() -> None:
+    raw = fixture_bytes("a01_admit.hl7").replace(b"Rue de la Loi", b"Rue de\rla Loi")
+    decoded = decode(raw)
+    with pytest.raises(Hl7Error) as raised:
+        parse_adt(decoded.text, read_header(decoded.text), BRUSSELS)
+    assert (raised.value.code, raised.value.ack_code) == ("bad_segment_id", "AR")

@@ -8,10 +8,10 @@ Three steps, each usable alone:
   Segment endings `\\r`, `\\n` and `\\r\\n` are all accepted and normalised to `\\r`.
 - `read_header(text)`: the MSH fields, read by hand so that even a message python-hl7 cannot
   parse can be answered with an AR that names it. Never raises.
-- `parse_adt(text, header, time_zone)`: python-hl7 parsing and extraction of the segments
-  Parcours uses. HL7 escape sequences are unescaped; timestamps without an offset are read in
-  the source's time zone. Raises `Hl7Error` (AR when it cannot be parsed or is not supported,
-  AE for an invalid value).
+- `parse_adt(text, header, time_zone)`: splitting (checked against python-hl7 in the tests)
+  and extraction of the segments Parcours uses. HL7 escape sequences are unescaped;
+  timestamps without an offset are read in the source's time zone. Raises `Hl7Error` (AR
+  when it cannot be parsed or is not supported, AE for an invalid value).
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
-
-import hl7
 
 from parcours.interop.hl7v2.reasons import Hl7Error
 
@@ -455,36 +453,47 @@ class AdtMessage:
 
 # --- extraction ---------------------------------------------------------------------------
 
-Reps = list[list[list[str]]]  # repetitions > components > subcomponents, still escaped
+Reps = list[list[list[str]]]
+_SEGMENT_ID = re.compile(
+    r"[A-Z][A-Z0-9]{2}"
+)  # repetitions > components > subcomponents, still escaped
 
 
 class _Segment:
-    """One python-hl7 segment, with fields normalised to repetitions/components/subcomponents
-    and values unescaped."""
+    """One segment, split lazily: a field is cut into repetitions, components and
+    subcomponents only when it is read, and values are unescaped then. (python-hl7 builds the
+    whole tree of every segment first, which cost a third of the per-message time; it stays
+    the reference the tests compare with, see docs/decisions/0003-hl7-v2-transport.md.)"""
 
-    def __init__(self, segment: hl7.Segment, context: EscapeContext, charset: str) -> None:
-        self.segment = segment
-        self.id = str(segment[0]).strip()
+    def __init__(self, text: str, context: EscapeContext, charset: str) -> None:
+        self.raw = text
+        sep = context.field
+        if text.startswith("MSH"):
+            # MSH-1 is the field separator itself: MSH-n is fields[n] as for other segments.
+            self.fields = ["MSH", sep, *text.split(sep)[1:]]
+        else:
+            self.fields = text.split(sep)
+        self.id = self.fields[0].strip()
         self.context = context
         self.charset = charset
+        self._reps: dict[int, Reps] = {}
 
     def reps(self, n: int) -> Reps:
-        if n >= len(self.segment):
-            return []
-        field = self.segment[n]
+        cached = self._reps.get(n)
+        if cached is not None:
+            return cached
         out: Reps = []
-        for repetition in field:
-            if isinstance(repetition, str):
-                out.append([[repetition]])
-                continue
-            components: list[list[str]] = []
-            for component in repetition:
-                if isinstance(component, str):
-                    components.append([component])
-                else:
-                    components.append([str(sub) for sub in component])
-            out.append(components)
-        return [rep for rep in out if any(any(s for s in c) for c in rep)]
+        if 0 < n < len(self.fields) and self.fields[n]:
+            context = self.context
+            for repetition in self.fields[n].split(context.repetition):
+                components = [
+                    component.split(context.subcomponent)
+                    for component in repetition.split(context.component)
+                ]
+                if any(any(components_sub) for components_sub in components):
+                    out.append(components)
+        self._reps[n] = out
+        return out
 
     def text(self, value: str) -> str:
         return unescape(value, self.context, self.charset).strip()
@@ -722,12 +731,12 @@ def _next_of_kin(seg: _Segment) -> NextOfKin:
 
 def parse_adt(text: str, header: Header, time_zone: ZoneInfo, charset: str = "utf-8") -> AdtMessage:
     """Parse a decoded message whose header passed `check_header`."""
-    try:
-        message = hl7.parse(text)
-    except Exception as exc:  # python-hl7 raises anything from IndexError to ParseException
-        raise Hl7Error("unparseable", {"detail": type(exc).__name__}) from None
     context = EscapeContext.from_characters(header.field_separator, header.encoding_characters)
-    segments = [_Segment(segment, context, charset) for segment in message]
+    segments = [_Segment(line, context, charset) for line in text.split("\r")]
+    for position, seg in enumerate(segments, start=1):
+        if not _SEGMENT_ID.fullmatch(seg.id):
+            # A carriage return inside a field, or a truncated frame: the rest would be misread.
+            raise Hl7Error("bad_segment_id", {"position": position})
     ids = tuple(seg.id for seg in segments)
     if not ids or ids[0] != "MSH":
         raise Hl7Error("not_hl7")
@@ -769,6 +778,6 @@ def parse_adt(text: str, header: Header, time_zone: ZoneInfo, charset: str = "ut
         next_of_kin=tuple(_next_of_kin(s) for s in segments if s.id == "NK1"),
         visit=_visit(pv1, time_zone) if pv1 else None,
         merges=tuple(merges),
-        z_segments=tuple(str(s.segment) for s in segments if s.id.startswith("Z")),
+        z_segments=tuple(s.raw for s in segments if s.id.startswith("Z")),
         segment_ids=ids,
     )

@@ -63,11 +63,14 @@ REASONS: dict[str, ReasonSpec] = {
         "Unsupported event code",
         _("Trigger event “%(event)s” is not supported."),
     ),
-    "unparseable": ReasonSpec(
+    "bad_segment_id": ReasonSpec(
         "AR",
         "100",
         "Segment sequence error",
-        _("The message could not be parsed: %(detail)s."),
+        _(
+            "Segment %(position)s does not start with a segment ID (a carriage return inside a "
+            "field, or a cut message?)."
+        ),
     ),
     "oversized": ReasonSpec(
         "AR",
