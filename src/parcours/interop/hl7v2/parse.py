@@ -463,7 +463,7 @@ class _Segment:
     """One segment, split lazily: a field is cut into repetitions, components and
     subcomponents only when it is read, and values are unescaped then. (python-hl7 builds the
     whole tree of every segment first, which cost a third of the per-message time; it stays
-    the reference the tests compare with, see docs/decisions/0003-hl7-v2-transport.md.)"""
+    the reference the tests compare with, see docs/decisions/0004-hl7-v2-transport.md.)"""
 
     def __init__(self, text: str, context: EscapeContext, charset: str) -> None:
         self.raw = text
