@@ -245,3 +245,14 @@ def test_a_carriage_return_inside_a_field_is_refused() -> None:
     with pytest.raises(Hl7Error) as raised:
         parse_adt(decoded.text, read_header(decoded.text), BRUSSELS)
     assert (raised.value.code, raised.value.ack_code) == ("bad_segment_id", "AR")
+
+
+def test_ambiguous_and_missing_local_times_around_dst() -> None:
+    # 02:30 happens twice on 26 October 2025 in Brussels: the first (summer time) is taken.
+    assert parse_timestamp("20251026023000", BRUSSELS, "X") == datetime(
+        2025, 10, 26, 0, 30, tzinfo=UTC
+    )
+    # 02:30 does not exist on 30 March 2025: read with the offset before the change.
+    assert parse_timestamp("20250330023000", BRUSSELS, "X") == datetime(
+        2025, 3, 30, 1, 30, tzinfo=UTC
+    )

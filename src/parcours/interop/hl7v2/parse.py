@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from parcours.interop.hl7v2.reasons import Hl7Error
@@ -544,7 +544,9 @@ def parse_timestamp(value: str, time_zone: ZoneInfo, field_name: str) -> datetim
             zone: timezone | ZoneInfo = timezone(sign * timedelta(hours=hours, minutes=minutes))
         else:
             zone = time_zone
-        return moment.replace(tzinfo=zone)
+        # In UTC: an ambiguous local time (the autumn hour) takes its first, summer-time
+        # reading, and compares as expected (PEP 495 makes such times unequal across zones).
+        return moment.replace(tzinfo=zone).astimezone(UTC)
     except ValueError:
         raise Hl7Error("invalid_timestamp", {"field": field_name, "value": value[:40]}) from None
 
