@@ -338,3 +338,18 @@ def test_connections_beyond_the_limit_are_refused(chu_bxl: Hl7Source) -> None:
         while running.server.connections and time.monotonic() < deadline:
             time.sleep(0.05)
         assert ack_code(send(running.port, fixture_bytes("a03_discharge.hl7"))) == "AA"
+
+
+def test_idle_connections_do_not_starve_a_real_sender(chu_bxl: Hl7Source) -> None:
+    """R6 in small: slow senders hold connections; a real sender is still served."""
+    with mllp_server(ServerConfig(max_connections=10)) as running:
+        idle = [_connect(running) for _ in range(8)]
+        try:
+            for sock in idle[:4]:
+                sock.sendall(b"\x0bMSH|^~\\&|SLOW")  # a frame that never ends
+            for name in ("a01_admit.hl7", "a02_transfer.hl7", "a03_discharge.hl7"):
+                assert ack_code(send(running.port, fixture_bytes(name))) == "AA"
+        finally:
+            for sock in idle:
+                sock.close()
+    assert InboundMessage.objects.count() == 3
