@@ -68,7 +68,8 @@ def test_platform_admin_sees_every_refused_message(
     }
     html = page.content.decode()
     assert "Discharge disposition “06” (PV1-36) has no mapping for this source" in html
-    assert "MSH|^~\\&amp;|HIS_CHU|CHU_BXL|" in html  # raw message, escaped
+    assert "PEETERS" not in html, "platform admins manage the platform, not patients"
+    assert "only the administrators of the sending hospital can read it" in html
     assert html.count('action="/interop/hl7/messages/') == 3  # no replay for the conflict
 
 
@@ -108,6 +109,7 @@ def test_organisation_admin_sees_only_their_sources(
     assert "MSG-UNK-0001:rejected" not in {
         m.control_id + ":" + m.status for m in page.context["page"]
     }
+    assert "MSH|^~\\&amp;|HIS_CHU|CHU_BXL|" in page.content.decode()  # raw message, escaped
     unknown = queue["MSG-UNK-0001:rejected"]
     refused = client.post(reverse("interop:hl7_replay", args=[unknown.pk]))
     assert refused.status_code == 404

@@ -1,6 +1,10 @@
 """Who sees the HL7 error queue: platform administrators (and superusers) see every message;
 an organisation administrator sees the messages of the sources mapped to their organisations.
-Everyone else is refused. The raw messages hold patient data; this page is for fixing feeds."""
+Everyone else is refused.
+
+The raw messages hold patient data (names, national numbers). Platform administrators manage
+the platform, not patients: they see each message's status, event, control id and reason, but
+its raw content only shows to administrators of the hospital whose feed sent it."""
 
 from __future__ import annotations
 
@@ -42,3 +46,13 @@ def visible_sources(user: User) -> QuerySet[Hl7Source]:
     scope = _organisation_ids(user)
     sources = Hl7Source.objects.all()
     return sources if scope is None else sources.filter(organisation_id__in=scope)
+
+
+def raw_visible_source_ids(user: User) -> frozenset[int]:
+    """Sources whose raw messages this user may read: those of organisations they administer."""
+    organisations = Membership.objects.filter(
+        user=user, active=True, role=Role.ORGANISATION_ADMIN
+    ).values_list("organisation_id", flat=True)
+    return frozenset(
+        Hl7Source.objects.filter(organisation_id__in=organisations).values_list("pk", flat=True)
+    )

@@ -11,7 +11,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.interop.access import can_see_error_queue, visible_messages, visible_sources
+from parcours.interop.access import (
+    can_see_error_queue,
+    raw_visible_source_ids,
+    visible_messages,
+    visible_sources,
+)
 from parcours.interop.actions import NotReplayable, inbound_message_replay
 from parcours.interop.models import InboundStatus
 from parcours.interop.selectors import error_queue
@@ -41,6 +46,7 @@ def hl7_errors(request: HttpRequest) -> HttpResponse:
             "statuses": [(s, InboundStatus(s).label) for s in InboundStatus.error_queue()],
             "selected_source": source_id,
             "selected_status": status,
+            "raw_sources": raw_visible_source_ids(request.user),  # type: ignore[arg-type]
         },
     )
 
