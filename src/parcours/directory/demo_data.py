@@ -8,17 +8,22 @@ numbers changes nothing; with other numbers the generated part is replaced.
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from parcours.demo import DemoContext
 from parcours.directory.documents import (
-    professional_body,
+    Workplace,
+    organisation_texts,
+    professional_document,
     professionals_reindex,
     service_body,
     services_reindex,
@@ -41,12 +46,10 @@ from parcours.directory.models import (
     OrganisationIdentifier,
     OrganisationType,
     Professional,
-    ProfessionalDocument,
     ProfessionalRole,
     Referent,
     ReferentKind,
     Service,
-    ServiceDocument,
 )
 from parcours.territory.models import Municipality
 
@@ -940,31 +943,70 @@ def generate_services(context: DemoContext, count: int) -> None:
             areas_of.append(areas)
         with transaction.atomic():
             Service.objects.bulk_create(services, batch_size=1000)
-            through = Service.areas.through
-            through.objects.bulk_create(
+            _insert(
+                Service.areas.through._meta.db_table,
+                ["service_id", "municipality_id"],
                 [
-                    through(service_id=s.id, municipality_id=a.id)
-                    for s, areas in zip(services, areas_of, strict=True)
-                    for a in areas
+                    (service.id, area.id)
+                    for service, areas in zip(services, areas_of, strict=True)
+                    for area in areas
                 ],
-                batch_size=2000,
             )
-            OpeningHours.objects.bulk_create(
+            _insert(
+                "directory_openinghours",
+                ["service_id", "day", "opens", "closes"],
                 [
-                    OpeningHours(service_id=s.id, day=d, opens=o, closes=c)
-                    for s in services
-                    for d, o, c in SCHEDULES[s.id % len(SCHEDULES)]
+                    (service.id, day, opens, closes)
+                    for service in services
+                    for day, opens, closes in SCHEDULES[service.id % len(SCHEDULES)]
                 ],
-                batch_size=2000,
             )
-            ServiceDocument.objects.bulk_create(
+            _insert(
+                "directory_servicedocument",
+                ["service_id", "body"],
                 [
-                    ServiceDocument(service_id=s.id, body=service_body(s, areas))
-                    for s, areas in zip(services, areas_of, strict=True)
+                    (service.id, service_body(service, areas))
+                    for service, areas in zip(services, areas_of, strict=True)
                 ],
-                batch_size=1000,
             )
     context.log(f"  generated services: {count} ({organisations_needed} organisations)")
+
+
+def _insert(table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Plain multi-row INSERTs: a million rows without building a million model instances."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    per_statement = max(1, 900 // len(columns))  # SQLite's bound-parameter limit
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = ", ".join([placeholders] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) VALUES {values}",  # noqa: S608 - fixed names
+                [value for row in chunk for value in row],
+            )
+
+
+def _next_id(model: Any) -> int:
+    return int(model.objects.aggregate(top=Max("id"))["top"] or 0) + 1
+
+
+def _reset_sequences(*models: Any) -> None:
+    statements = connection.ops.sequence_reset_sql(no_style(), list(models))
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _delete_generated_professionals() -> None:
+    generated = "SELECT id FROM directory_professional WHERE code LIKE 'gen-p-%'"
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in ("directory_professionaldocument", "directory_professionalrole"):
+            cursor.execute(f"DELETE FROM {table} WHERE professional_id IN ({generated})")  # noqa: S608
+        cursor.execute(f"DELETE FROM directory_referent WHERE professional_id IN ({generated})")  # noqa: S608
+        cursor.execute("DELETE FROM directory_professional WHERE code LIKE 'gen-p-%'")
 
 
 def generate_professionals(context: DemoContext, count: int) -> None:
@@ -973,8 +1015,7 @@ def generate_professionals(context: DemoContext, count: int) -> None:
     if existing.count() == count:
         context.log(f"  generated professionals: {count} (already there)")
         return
-    with transaction.atomic():
-        existing.delete()
+    _delete_generated_professionals()
     if count == 0:
         return
     organisations = list(
@@ -985,10 +1026,18 @@ def generate_professionals(context: DemoContext, count: int) -> None:
     if not organisations:
         context.log("  generated professionals: none (no organisations with a municipality)")
         return
-    today = date.today()
+    places = {
+        org.id: (
+            organisation_texts(org),
+            (org.municipality.country, org.municipality.code) if org.municipality else None,
+        )
+        for org in organisations
+    }
+    next_id = _next_id(Professional)
+    next_role = _next_id(ProfessionalRole)
     for batch_start in range(0, count, BATCH):
         rng = random.Random(f"{context.seed}-professionals-{batch_start}")
-        people, roles = [], []
+        people, roles, documents = [], [], []
         for i in range(batch_start, min(count, batch_start + BATCH)):
             organisation = organisations[rng.randrange(len(organisations))]
             country = organisation.country
@@ -998,48 +1047,56 @@ def generate_professionals(context: DemoContext, count: int) -> None:
             profession = rng.choice(PROFESSIONS)
             if country == "FR":
                 languages = ["fr"] + (["en"] if rng.random() < 0.2 else [])
+            elif dutch:
+                languages = ["nl", "fr"]
             else:
-                languages = (
-                    ["nl", "fr"] if dutch else ["fr"] + (["nl"] if rng.random() < 0.4 else [])
-                )
-            people.append(
-                Professional(
-                    code=f"gen-p-{i:07d}",
-                    given_name=given,
-                    family_name=family,
-                    profession=profession,
-                    languages=languages,
-                    specialty=rng.choice(SPECIALTIES)
-                    if profession in ("specialist", "nurse")
-                    else "",
-                    rpps=luhn_complete(f"10{i:08d}") if country == "FR" else "",
-                    riziv=riziv_complete("4" if profession == "nurse" else "1", i % 100000)
-                    if country == "BE"
-                    else "",
-                )
+                languages = ["fr"] + (["nl"] if rng.random() < 0.4 else [])
+            specialty = rng.choice(SPECIALTIES) if profession in ("specialist", "nurse") else ""
+            rpps = luhn_complete(f"10{i:08d}") if country == "FR" else ""
+            riziv = (
+                riziv_complete("4" if profession == "nurse" else "1", i % 100000)
+                if country == "BE"
+                else ""
             )
-            roles.append(
-                ProfessionalRole(
-                    organisation=organisation,
-                    accepting_new_patients=rng.random() < 0.6,
+            accepting = rng.random() < 0.6
+            pid = next_id + i - batch_start
+            people.append(
+                (pid, f"gen-p-{i:07d}", given, family, profession, json.dumps(languages),
+                 specialty, rpps, riziv, True)
+            )  # fmt: skip
+            roles.append((next_role + i, pid, organisation.id, True, "{}", accepting, "", ""))
+            texts, municipality = places[organisation.id]
+            documents.append(
+                (
+                    pid,
+                    professional_document(
+                        names=[given, family, specialty],
+                        identifiers=[rpps, riziv],
+                        profession=profession,
+                        languages=languages,
+                        workplaces=[Workplace(texts, municipality, accepting)],
+                        duties=[],
+                    ),
                 )
             )
         with transaction.atomic():
-            Professional.objects.bulk_create(people, batch_size=1000)
-            for person, role in zip(people, roles, strict=True):
-                role.professional = person
-            ProfessionalRole.objects.bulk_create(roles, batch_size=1000)
-            ProfessionalDocument.objects.bulk_create(
-                [
-                    ProfessionalDocument(
-                        professional_id=p.id, body=professional_body(p, [r], [], today)
-                    )
-                    for p, r in zip(people, roles, strict=True)
-                ],
-                batch_size=1000,
-            )
+            _insert(
+                "directory_professional",
+                ["id", "code", "given_name", "family_name", "profession", "languages",
+                 "specialty", "rpps", "riziv", "active"],
+                people,
+            )  # fmt: skip
+            _insert(
+                "directory_professionalrole",
+                ["id", "professional_id", "organisation_id", "active", "title",
+                 "accepting_new_patients", "phone", "email"],
+                roles,
+            )  # fmt: skip
+            _insert("directory_professionaldocument", ["professional_id", "body"], documents)
+        next_id += len(people)
         if batch_start and batch_start % 100_000 == 0:
             context.log(f"    professionals: {batch_start}")
+    _reset_sequences(Professional, ProfessionalRole)
     context.log(f"  generated professionals: {count}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Prefetch, Q
@@ -83,29 +84,67 @@ def professional_body(
     today: date | None = None,
 ) -> str:
     day = today or timezone.localdate()
-    parts = [professional.given_name, professional.family_name, professional.specialty]
-    parts += [professional.rpps, professional.riziv]
-    concepts = {professional.profession}
-    extra = [facet_token("prof", professional.profession)]
-    extra += [facet_token("lang", lang) for lang in professional.languages]
+    workplaces = []
     for role in roles:
         if not role.active:
             continue
-        parts += organisation_texts(role.organisation) + _texts(role.title)
         municipality = role.organisation.municipality
         if municipality is None and role.organisation.parent is not None:
             municipality = role.organisation.parent.municipality
-        if municipality is not None:
-            extra.append(municipality_token(municipality.country, municipality.code))
-        if role.accepting_new_patients:
+        workplaces.append(
+            Workplace(
+                texts=organisation_texts(role.organisation) + _texts(role.title),
+                municipality=(municipality.country, municipality.code) if municipality else None,
+                accepting=role.accepting_new_patients,
+            )
+        )
+    duties = [
+        (referent.kind, organisation_texts(referent.organisation))
+        for referent in referent_for
+        if referent.is_current(day)
+    ]
+    return professional_document(
+        names=[professional.given_name, professional.family_name, professional.specialty],
+        identifiers=[professional.rpps, professional.riziv],
+        profession=professional.profession,
+        languages=professional.languages,
+        workplaces=workplaces,
+        duties=duties,
+    )
+
+
+@dataclass(frozen=True)
+class Workplace:
+    texts: list[str]
+    municipality: tuple[str, str] | None
+    accepting: bool
+
+
+def professional_document(
+    *,
+    names: list[str],
+    identifiers: list[str],
+    profession: str,
+    languages: list[str],
+    workplaces: list[Workplace],
+    duties: list[tuple[str, list[str]]],
+) -> str:
+    """The search text of a professional: names, workplaces, referent duties, facet tokens."""
+    parts = [*names, *identifiers]
+    concepts = {profession}
+    extra = [facet_token("prof", profession)]
+    extra += [facet_token("lang", lang) for lang in languages]
+    for place in workplaces:
+        parts += place.texts
+        if place.municipality is not None:
+            extra.append(municipality_token(*place.municipality))
+        if place.accepting:
             extra.append(facet_token("new", "patients"))
-    for referent in referent_for:
-        if not referent.is_current(day):
-            continue
-        concepts.update({"referent", referent.kind})
-        parts += organisation_texts(referent.organisation)
-    extra = [concept_token(group) for group in sorted(concepts)] + extra
-    return document(parts, sorted(set(extra), key=extra.index))
+    for kind, texts in duties:
+        concepts.update({"referent", kind})
+        parts += texts
+    tokens = [concept_token(group) for group in sorted(concepts)] + extra
+    return document(parts, list(dict.fromkeys(tokens)))
 
 
 def services_reindex(service_ids: Iterable[int]) -> int:

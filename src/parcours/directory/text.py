@@ -32,6 +32,7 @@ STOP_WORDS = frozenset([
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
+@lru_cache(maxsize=200_000)
 def normalise(text: str) -> str:
     """Lower case, without accents, letters and digits separated by single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -95,8 +96,9 @@ def synonyms() -> Synonyms:
     return Synonyms(phrases=phrases, terms=data["groups"])
 
 
-def concepts_in(text: str) -> set[str]:
-    return {group for _start, _end, group in synonyms().find(tokens(text))}
+@lru_cache(maxsize=100_000)
+def concepts_in(text: str) -> frozenset[str]:
+    return frozenset(group for _start, _end, group in synonyms().find(tokens(text)))
 
 
 @dataclass
@@ -181,10 +183,14 @@ def tsquery(terms: list[Term], facets: list[str]) -> str:
 
 
 def document(parts: list[str], extra_tokens: list[str]) -> str:
-    """The indexed body: normalised text, then the concept tokens found in it, then facets."""
-    text = normalise(" ".join(p for p in parts if p))
-    found = sorted({concept_token(group) for group in concepts_in(text)})
-    return " ".join([text, *found, *extra_tokens])
+    """The indexed body: normalised text, then the concept tokens found in it, then facets.
+
+    Parts are normalised one by one (names and organisations repeat: the cache makes building a
+    million documents cheap); a synonym phrase is looked for inside each part.
+    """
+    texts = [normalise(part) for part in parts if part]
+    found = sorted({concept_token(group) for text in texts for group in concepts_in(text)})
+    return " ".join([*(t for t in texts if t), *found, *extra_tokens])
 
 
 def matched_words(term: Term, text: str) -> bool:
