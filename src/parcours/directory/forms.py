@@ -55,7 +55,9 @@ class SearchForm(forms.Form):
         required=False,
     )
     language = forms.ChoiceField(label=_("Speaks"), choices=LANGUAGE_CHOICES, required=False)
-    municipality = forms.ChoiceField(label=_("Serves the municipality"), required=False)
+    municipality = forms.CharField(
+        label=_("Serves the municipality"), required=False, max_length=20, widget=forms.Select
+    )
     open_at = forms.DateTimeField(
         label=_("Open on"),
         required=False,
@@ -72,11 +74,18 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        extra = []
+        chosen = self.data.get("municipality") if self.is_bound else None
+        if chosen:
+            try:
+                extra.append(municipality_lookup(chosen))
+            except SearchError:
+                pass  # reported by clean
         choices = [("", _("Any municipality"))] + [
             (f"{m.country}:{m.code}", f"{m.display_name} ({m.country})")
-            for m in municipality_choices()
+            for m in municipality_choices(extra)
         ]
-        self.fields["municipality"].choices = choices  # type: ignore[attr-defined]
+        self.fields["municipality"].widget.choices = choices  # type: ignore[attr-defined]
 
     def _common(self) -> dict[str, Any]:
         data = self.cleaned_data
