@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Any
 
@@ -77,15 +78,13 @@ class SearchForm(forms.Form):
         extra = []
         chosen = self.data.get("municipality") if self.is_bound else None
         if chosen:
-            try:
+            with contextlib.suppress(SearchError):  # reported when the form is used
                 extra.append(municipality_lookup(chosen))
-            except SearchError:
-                pass  # reported by clean
         choices = [("", _("Any municipality"))] + [
             (f"{m.country}:{m.code}", f"{m.display_name} ({m.country})")
             for m in municipality_choices(extra)
         ]
-        self.fields["municipality"].widget.choices = choices  # type: ignore[attr-defined]
+        self.fields["municipality"].widget.choices = choices
 
     def _common(self) -> dict[str, Any]:
         data = self.cleaned_data
