@@ -118,7 +118,8 @@ def _summary(hit: ServiceHit, open_at: datetime | None) -> ServiceSummary:
         target_groups=service.target_groups,
         capacity=_capacity(service),
         distance_km=round(hit.distance_km, 2) if hit.distance_km is not None else None,
-        open_at_requested=service.is_open_at(open_at) if open_at else None,
+        # Search results filtered on open_at are open then by construction.
+        open_at_requested=True if open_at else None,
         why=[ReasonOut(label=str(r.label), detail=r.detail) for r in hit.reasons],
     )
 

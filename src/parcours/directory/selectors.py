@@ -132,6 +132,9 @@ class SearchResult:
 def municipality_lookup(value: str) -> Municipality:
     """A municipality from "BE:21009", "FR:59350" or a code that is unique across countries."""
     value = value.strip()
+    cached = _MUNICIPALITIES.get(value)
+    if cached is not None:
+        return cached
     country, _sep, code = value.rpartition(":")
     found = Municipality.objects.filter(code=code)
     if country:
@@ -139,7 +142,13 @@ def municipality_lookup(value: str) -> Municipality:
     candidates = list(found[:2])
     if len(candidates) != 1:
         raise SearchError(_("Unknown municipality: give it as BE:21009 or FR:59350."))
+    if len(_MUNICIPALITIES) > 5000:  # reference data: a bounded per-process cache
+        _MUNICIPALITIES.clear()
+    _MUNICIPALITIES[value] = candidates[0]
     return candidates[0]
+
+
+_MUNICIPALITIES: dict[str, Municipality] = {}
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -266,11 +275,13 @@ def search_services(query: ServiceQuery) -> SearchResult:
         rows.sort(key=lambda r: (-scores[r["id"]], -CAPACITY_RANK[r["capacity_status"]], r["id"]))
     start = (query.page - 1) * query.page_size
     page_ids = [row["id"] for row in rows[start : start + query.page_size]]
+    # One query for the page: what a result shows, without its hours (every result is open
+    # at `open_at` by construction).
     services = {
         s.id: s
-        for s in Service.objects.filter(id__in=page_ids)
-        .select_related("organisation__parent", "location")
-        .prefetch_related("areas", "opening_hours", "closures")
+        for s in Service.objects.filter(id__in=page_ids).select_related(
+            "organisation__parent", "capacity_updated_by"
+        )
     }
     hits = [
         ServiceHit(
@@ -329,7 +340,6 @@ def service_reasons(service: Service, parsed: ParsedQuery, query: ServiceQuery) 
             [*service.organisation.name.values()]
             + ([*service.organisation.parent.name.values()] if service.organisation.parent else [])
         ),
-        "area": " ".join(text for a in service.areas.all() for text in a.name.values()),
     }
     normalised = {key: normalise(value) for key, value in fields.items()}
     reasons: list[Reason] = []
