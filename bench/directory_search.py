@@ -56,7 +56,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
     ordered = sorted(values)
 
     def pick(q: float) -> float:
-        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
     return pick(0.50), pick(0.95), pick(0.99)
 
