@@ -56,7 +56,7 @@ from parcours.directory.text import (
 from parcours.i18n import localized
 from parcours.territory.models import Municipality
 
-CANDIDATE_CAP = 500
+CANDIDATE_CAP = 200
 PAGE_SIZE_MAX = 100
 ACCEPTING = (CapacityStatus.ACCEPTING, CapacityStatus.LIMITED)
 
