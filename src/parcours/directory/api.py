@@ -208,7 +208,7 @@ def service_get(request: HttpRequest, service_id: int) -> ServiceOut:
         raise HttpError(404, _("This service does not exist."))
     summary = _summary(ServiceHit(service=service, score=0, distance_km=None, reasons=[]), None)
     return ServiceOut(
-        **summary.dict(),
+        **summary.model_dump(),
         description=localized(service.description),
         eligibility=localized(service.eligibility),
         fees=localized(service.fees),
