@@ -1040,6 +1040,11 @@ def search_indexes_deferred(rows: int) -> Iterator[None]:
             for name, statement in SEARCH_INDEXES.items():
                 cursor.execute(f"DROP INDEX IF EXISTS {name}")
                 cursor.execute(statement)
+            # Fresh statistics, so the planner knows the new sizes right away.
+            cursor.execute(
+                "ANALYZE directory_service, directory_servicedocument, directory_openinghours, "
+                "directory_professional, directory_professionaldocument, directory_professionalrole"
+            )
 
 
 def _delete_generated_professionals() -> None:

@@ -158,17 +158,26 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
-def _match_sql(table: str, key: str, terms: list[Term], facets: list[str]) -> RawSQL:
-    """ids whose document holds every term and facet token."""
+def _match_sql(
+    table: str, key: str, terms: list[Term], facets: list[str], limit: int | None = None
+) -> RawSQL:
+    """ids whose document holds every term and facet token (the first `limit` by id)."""
     if connection.vendor == "postgresql":
-        return RawSQL(  # noqa: S611 - fixed SQL, the query is a parameter
+        # OFFSET 0 keeps the match a separate step answered by the GIN index; otherwise the
+        # planner may walk the primary key in order and compute every row's tsvector.
+        matched = (
             f"SELECT {key} FROM directory_{table}document "  # noqa: S608 - fixed names
             "WHERE to_tsvector('simple'::regconfig, parcours_unaccent(body)) "
-            "@@ to_tsquery('simple'::regconfig, %s)",
+            "@@ to_tsquery('simple'::regconfig, %s) OFFSET 0"
+        )
+        order = f" ORDER BY {key} LIMIT {int(limit)}" if limit else ""
+        return RawSQL(  # noqa: S611 - fixed SQL, the query is a parameter
+            f"SELECT {key} FROM ({matched}) AS matched{order}",  # noqa: S608
             (tsquery(terms, facets),),
         )
+    order = f" ORDER BY rowid LIMIT {int(limit)}" if limit else ""
     return RawSQL(  # noqa: S611 - fixed SQL, the query is a parameter
-        f"SELECT rowid FROM directory_{table}_fts WHERE directory_{table}_fts MATCH %s",  # noqa: S608
+        f"SELECT rowid FROM directory_{table}_fts WHERE directory_{table}_fts MATCH %s{order}",  # noqa: S608
         (fts5_query(terms, facets),),
     )
 
@@ -451,8 +460,11 @@ def search_professionals(query: ProfessionalQuery) -> SearchResult:
         facets.append(facet_token("new", "patients"))
     people = Professional.objects.filter(active=True)
     if parsed.terms or facets:
+        # No SQL filter follows the match: the index can stop at the cap.
         people = people.filter(
-            id__in=_match_sql("professional", "professional_id", parsed.terms, facets)
+            id__in=_match_sql(
+                "professional", "professional_id", parsed.terms, facets, CANDIDATE_CAP + 1
+            )
         )
     rows = list(
         people.order_by("id").values("id", "given_name", "family_name")[: CANDIDATE_CAP + 1]
