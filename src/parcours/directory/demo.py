@@ -215,7 +215,7 @@ ORGANISATIONS: list[DemoOrganisation] = [
         _n("MSP des Prés (Lezennes)"),
         T.HEALTH_CENTRE,
         country="FR",
-        municipality="59343",
+        municipality="59346",
     ),
     DemoOrganisation(
         "cpts-lille-sud-est",
@@ -253,7 +253,7 @@ ORGANISATIONS: list[DemoOrganisation] = [
         _n("Pharmacie du Centre (Lezennes)"),
         T.PHARMACY,
         country="FR",
-        municipality="59343",
+        municipality="59346",
     ),
     DemoOrganisation(
         "aide-domicile-lille",

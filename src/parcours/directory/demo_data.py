@@ -61,7 +61,7 @@ EVERY_DAY = (0, 1, 2, 3, 4, 5, 6, HOLIDAY)
 
 SOUTH = ["21009", "21013", "21007", "21016"]  # Ixelles, Saint-Gilles, Forest, Uccle
 CENTRE = ["21004", "21009", "21013", "21001", "21015"]
-LILLE_SE = ["59350", "59009", "59507", "59220", "59343", "59410", "59360", "59328", "59368"]
+LILLE_SE = ["59350", "59009", "59507", "59220", "59346", "59410", "59360", "59328", "59368"]
 
 
 def hours(days: tuple[int, ...], opens: str, closes: str) -> list[tuple[int, int, int]]:
@@ -422,7 +422,7 @@ SERVICES: list[DemoService] = [
         _fr("Infirmiers libéraux (IDEL): pansements, injections, sortie d'hôpital, week-end."),
         ["adults", "geriatrics"],
         ["fr", "en"],
-        ["59220", "59507", "59343", "59350"],
+        ["59220", "59507", "59346", "59350"],
         hours(EVERY_DAY, "06:30", "20:30"),
         country="FR",
         channels=[("mssante", "cabinet.faches@infirmier.mssante.fr")],
@@ -475,7 +475,7 @@ SERVICES: list[DemoService] = [
         _fr("Médecins généralistes, infirmières ASALEE, kinésithérapeutes."),
         ["adults", "children"],
         ["fr"],
-        ["59343", "59507"],
+        ["59346", "59507"],
         hours(WEEKDAYS, "08:00", "20:00") + hours((5,), "08:00", "12:00"),
         country="FR",
     ),
