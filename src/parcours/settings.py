@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "parcours.accounts",
     "parcours.territory",
     "parcours.directory",
+    "parcours.audit",
     "parcours.core",
     "django.contrib.admin",
     "django.contrib.auth",
