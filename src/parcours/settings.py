@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "parcours.territory",
     "parcours.directory",
     "parcours.audit",
+    "parcours.patients",
+    "parcours.transitions",
     "parcours.core",
     "django.contrib.admin",
     "django.contrib.auth",
