@@ -19,6 +19,7 @@ LOADERS = [
     "parcours.territory.demo",
     "parcours.directory.demo",
     "parcours.accounts.demo",
+    "parcours.patients.demo",
 ]
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("parcours.accounts.urls")),
+    path("patients/", include("parcours.patients.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -6,7 +6,8 @@ Ways in (one condition a line, in this order):
 2. users without a care role (platform and organisation administrators): refused;
 3. unknown patient: refused — with the same answer as any other refusal;
 4. the user is a professional the patient excluded: refused (wins over everything);
-5. consent refused or withdrawn: refused, except the circle's managers recording a new consent;
+5. consent refused or withdrawn: refused, except the circle's managers recording a new consent,
+   reviewing the access log or exporting the record for the patient;
 6. an active member of the circle of care (professional, or a care role in the member service's
    or organisation's team) whose visibility is not "nothing": allowed, at that visibility;
 7. a hospital role in the hospital or ward of an open stay: allowed, full;
@@ -56,6 +57,13 @@ class Purpose(models.TextChoices):
     EMERGENCY = "emergency", _("Emergency (break-the-glass)")
     PATIENT_REQUEST = "patient-request", _("Patient's request (right of access)")
     AUDIT_REVIEW = "audit-review", _("Reviewing who looked at the record")
+
+
+# With consent refused or withdrawn, the circle's managers may still record a new decision,
+# review who looked at the record, and export it for the patient: none of these shares data.
+PURPOSES_DESPITE_WITHDRAWAL = frozenset(
+    {Purpose.CONSENT, Purpose.AUDIT_REVIEW, Purpose.PATIENT_REQUEST}
+)
 
 
 class AccessBasis(models.TextChoices):
@@ -217,7 +225,7 @@ def _decide(
     membership = _matching_membership(memberships, members, in_stay_team, hospital_org_ids)
 
     if consent_status(patient) in (ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN):
-        if purpose == Purpose.CONSENT and can_manage:
+        if purpose in PURPOSES_DESPITE_WITHDRAWAL and can_manage:
             basis = AccessBasis.CIRCLE if is_referent else AccessBasis.STAY
             return _Decision(
                 True, "consent-management", basis, Visibility.NONE, True, members, membership
