@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from parcours.patients.identifiers import InvalidIdentifier, check_identifier, display
+
+
+@pytest.fixture(autouse=True)
+def in_english():  # type: ignore[no-untyped-def]
+    with translation.override("en"):
+        yield
 
 
 @pytest.mark.parametrize(
@@ -63,6 +70,14 @@ def test_local_identifier_needs_its_authority() -> None:
     )
     with pytest.raises(InvalidIdentifier):
         check_identifier(system="local", value=" ", has_authority=True)
+
+
+def test_messages_are_translated() -> None:
+    for language, expected in [("nl", "controlecijfers"), ("fr", "chiffres de contrôle")]:
+        with translation.override(language):
+            with pytest.raises(InvalidIdentifier) as error:
+                check_identifier(system="be-niss", value="06092473240")
+            assert expected in str(error.value.message)
 
 
 def test_display_forms() -> None:

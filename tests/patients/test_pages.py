@@ -70,7 +70,7 @@ def test_create_warns_about_a_duplicate(logged_in, nurse_claire, marie) -> None:
             "identifier_value": "06092473240",
         },
     )
-    assert "check digits" in bad.text
+    assert "chiffres de contrôle" in bad.text, "French by default"
 
 
 def test_circle_page_adds_from_one_directory_search(logged_in, nurse_claire, marie, gp_luc) -> None:  # type: ignore[no-untyped-def]
