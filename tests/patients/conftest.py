@@ -45,9 +45,9 @@ def nurse_claire(claire):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def ward_nurse(db, ward):  # type: ignore[no-untyped-def]
-    """Sophie, ward physician of the geriatric ward of CHU Test."""
+    """Sophie, hospital liaison nurse attached to the geriatric ward of CHU Test."""
     return UserFactory(
-        username="sophie", role=Role.WARD_PHYSICIAN, organisation=ward, first_name="Sophie"
+        username="sophie", role=Role.HOSPITAL_LIAISON_NURSE, organisation=ward, first_name="Sophie"
     )
 
 

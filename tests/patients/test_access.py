@@ -141,7 +141,7 @@ def test_hospital_nurse_with_and_without_an_open_stay(marie, hospital, ward, war
     access = access_patient(ward_nurse, marie.pk, purpose=READ)
     assert (access.basis, access.visibility, access.can_manage) == ("stay", "full", True)
     row = assert_allowed_row(ward_nurse, marie, "stay")
-    assert (row.role, row.organisation) == ("ward_physician", "chu-test-ger")
+    assert (row.role, row.organisation) == ("hospital_liaison_nurse", "chu-test-ger")
     stay_discharge(stay=stay, actor=SYSTEM)
     assert_refused(ward_nurse, marie.pk, "no-relationship")
 

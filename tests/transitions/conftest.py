@@ -1,0 +1,1 @@
+from tests.patients.conftest import manage, marie, nurse_claire, ward  # noqa: F401
