@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security.base import AuthBase
 
 from parcours.accounts.models import Role, User
+from parcours.transitions.api import router as screenings_router
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
@@ -49,6 +50,7 @@ api = NinjaAPI(
     auth=SessionOrToken(),
     urls_namespace="api",
 )
+api.add_router("/screenings/", screenings_router)
 
 
 api.add_router("/patients/", "parcours.patients.api.router")

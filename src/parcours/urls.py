@@ -10,6 +10,7 @@ from parcours.api import api
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("about/", views.about, name="about"),
     path("accounts/", include("parcours.accounts.urls")),
     path("patients/", include("parcours.patients.urls")),
     path("api/", api.urls),

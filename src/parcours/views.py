@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 
@@ -14,3 +15,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"status": "ok", "database": connection.vendor})
     except Exception:  # any database failure means "not ready"
         return JsonResponse({"status": "unavailable"}, status=503)
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    """What Parcours is, its licence, and the credits its reference data requires."""
+    from parcours.territory.actions import reference_sources
+
+    return render(request, "about.html", {"sources": reference_sources()})

@@ -11,7 +11,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from parcours.accounts.actions import totp_device_start
-from parcours.accounts.middleware import SESSION_ACTIVITY_KEY
+from parcours.accounts.middleware import SESSION_ACTIVITY_KEY, SESSION_STARTED_KEY
 from parcours.accounts.models import LoginAttempt
 from tests.conftest import PASSWORD
 
@@ -137,6 +137,21 @@ def test_session_expires_after_inactivity(client: Client, claire, settings) -> N
     assert response["Location"].startswith(reverse("accounts:login"))
     login_page = client.get(response["Location"])
     assert "Votre session a expiré".encode() in login_page.content
+
+
+def test_session_ends_after_the_absolute_limit_even_when_active(
+    client: Client, claire, settings
+) -> None:  # type: ignore[no-untyped-def]
+    settings.SESSION_MAX_HOURS = 12
+    client.force_login(claire)
+    assert client.get(reverse("home")).status_code == 200
+    session = client.session
+    session[SESSION_STARTED_KEY] = int(time.time()) - 12 * 3600 - 1
+    session[SESSION_ACTIVITY_KEY] = int(time.time()) - 10
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert "expired=1" in response["Location"]
 
 
 def test_logout_requires_post(client: Client, claire) -> None:  # type: ignore[no-untyped-def]

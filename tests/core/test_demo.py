@@ -61,3 +61,10 @@ def test_login_page_lists_demo_accounts_only_in_demo_mode(client: Client, settin
     assert b"demo-liaison" not in client.get("/accounts/login/").content
     settings.DEMO = True
     assert b"demo-liaison" in client.get("/accounts/login/").content
+
+
+def test_about_page_credits_the_reference_data(client: Client) -> None:
+    page = client.get("/about/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert "Over Parcours" in page
+    for credit in ("Statbel", "INSEE", "GeoNames"):
+        assert credit in page

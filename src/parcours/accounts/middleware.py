@@ -19,12 +19,14 @@ from parcours.accounts.actions import api_token_authenticate
 Handler = Callable[[HttpRequest], HttpResponse]
 
 SESSION_ACTIVITY_KEY = "parcours_last_activity"
+SESSION_STARTED_KEY = "parcours_session_started"
 # Refresh the activity stamp at most this often, so a busy session is not a write per request.
 ACTIVITY_RESOLUTION_SECONDS = 60
 
 
 class SessionExpiryMiddleware:
-    """Ends a session after PARCOURS_SESSION_IDLE_MINUTES without activity."""
+    """Ends a session after PARCOURS_SESSION_IDLE_MINUTES without activity, and in any case
+    PARCOURS_SESSION_MAX_HOURS after it started."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -32,16 +34,18 @@ class SessionExpiryMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         session = request.session
         now = int(time.time())
-        last = session.get(SESSION_ACTIVITY_KEY)
-        if last is not None and now - last > settings.SESSION_IDLE_MINUTES * 60:
-            session.flush()
-            if request.method == "GET" and not request.path.startswith(("/api/", "/fhir/")):
-                query = urlencode({"expired": 1, "next": request.get_full_path()})
-                return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
-        elif "_auth_user_id" in session and (
-            last is None or now - last >= ACTIVITY_RESOLUTION_SECONDS
-        ):
-            session[SESSION_ACTIVITY_KEY] = now
+        if "_auth_user_id" in session:
+            started = session.setdefault(SESSION_STARTED_KEY, now)
+            last = session.get(SESSION_ACTIVITY_KEY, now)
+            idle = now - last > settings.SESSION_IDLE_MINUTES * 60
+            too_old = now - started > settings.SESSION_MAX_HOURS * 3600
+            if idle or too_old:
+                session.flush()
+                if request.method == "GET" and not request.path.startswith(("/api/", "/fhir/")):
+                    query = urlencode({"expired": 1, "next": request.get_full_path()})
+                    return redirect(f"{reverse(settings.LOGIN_URL)}?{query}")
+            elif now - last >= ACTIVITY_RESOLUTION_SECONDS or SESSION_ACTIVITY_KEY not in session:
+                session[SESSION_ACTIVITY_KEY] = now
         return self.get_response(request)
 
 

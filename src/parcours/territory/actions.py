@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 from collections.abc import Iterable
@@ -15,15 +16,22 @@ from parcours.territory.models import CareArea, Municipality
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
+def reference_document() -> dict[str, Any]:
+    """The packaged reference file (tools/territory/ builds it from published packages)."""
+    plain = DATA_DIR / "municipalities.json"
+    if plain.exists():
+        return json.loads(plain.read_bytes())
+    return json.loads(gzip.decompress((DATA_DIR / "municipalities.json.gz").read_bytes()))
+
+
+@functools.cache
+def reference_sources() -> tuple[dict[str, str], ...]:
+    """Where the reference data comes from, with licences and the attribution they require."""
+    return tuple(reference_document()["sources"])
+
+
 def reference_municipalities(countries: Iterable[str] | None = None) -> list[dict[str, Any]]:
-    """Rows of the packaged reference file (tools/territory/ builds it from published packages)."""
-    path = DATA_DIR / "municipalities.json"
-    if not path.exists():
-        path = DATA_DIR / "municipalities.json.gz"
-        raw = gzip.decompress(path.read_bytes())
-    else:
-        raw = path.read_bytes()
-    rows: list[dict[str, Any]] = json.loads(raw)["municipalities"]
+    rows: list[dict[str, Any]] = reference_document()["municipalities"]
     if countries is not None:
         wanted = set(countries)
         rows = [row for row in rows if row["country"] in wanted]
