@@ -237,3 +237,21 @@ def test_nav_shows_patients_to_care_roles_only(logged_in, nurse_claire, helene) 
 
     assert "patients:list" in [i.url_name for i in items_for(frozenset({"gp"}))]
     assert "patients:list" not in [i.url_name for i in items_for(frozenset({"platform_admin"}))]
+
+
+def test_break_the_glass_by_identifier(logged_in, marie, outsider, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(outsider)
+    assert client.get("/patients/break-the-glass/").status_code == 200
+    reason = "Unconscious at the pharmacy counter, need allergies"
+    unknown = client.post(
+        "/patients/break-the-glass/",
+        {"system": "be-niss", "value": "85073003328", "reason": reason},
+    )
+    assert unknown.status_code == 200 and "Aucun·e patient·e trouvé·e." in unknown.text
+    assert last_audit().reason == "not-found"
+    response = client.post(
+        "/patients/break-the-glass/",
+        {"system": "be-niss", "value": "48.02.14-082.35", "reason": reason},
+    )
+    assert response.status_code == 302 and response["Location"] == f"/patients/{marie.pk}/"
+    assert Notification.objects.filter(user=nurse_claire).count() == 1

@@ -114,6 +114,16 @@ class ExclusionForm(forms.Form):
     reason = forms.CharField(label=_("Reason (optional)"), max_length=300, required=False)
 
 
+class BreakGlassLookupForm(forms.Form):
+    system = forms.ChoiceField(label=_("Identifier type"), choices=IdentifierSystem.choices)
+    value = forms.CharField(label=_("Identifier"), max_length=40)
+    reason = forms.CharField(
+        label=_("Why do you need this record now?"),
+        min_length=BREAK_GLASS_MIN_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class BreakGlassForm(forms.Form):
     reason = forms.CharField(
         label=_("Why do you need this record now?"),

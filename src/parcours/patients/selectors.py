@@ -77,6 +77,17 @@ def find_duplicates(
     return found
 
 
+def patient_id_by_identifier(*, system: str, value: str) -> int | None:
+    """For emergency access by number only: the caller must pass the result to
+    `break_the_glass`, which audits and refuses exactly as for any other patient."""
+    row = (
+        PatientIdentifier.objects.filter(system=system, value=value.replace(" ", ""))
+        .values_list("patient_id", flat=True)
+        .first()
+    )
+    return row
+
+
 @dataclass(frozen=True)
 class DirectoryHit:
     kind: str  # professional, service, organisation

@@ -9,6 +9,7 @@ app_name = "patients"
 urlpatterns = [
     path("", views.patient_list, name="list"),
     path("new/", views.patient_create, name="create"),
+    path("break-the-glass/", views.break_glass_lookup, name="break_glass_lookup"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/identifiers/", views.identifier_add, name="identifier_add"),
     path("<int:pk>/circle/", views.circle, name="circle"),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.models import User
@@ -29,6 +30,7 @@ from parcours.patients.access import (
 from parcours.patients.export import build_patient_bundle
 from parcours.patients.forms import (
     BreakGlassForm,
+    BreakGlassLookupForm,
     ConsentForm,
     DirectoryMemberForm,
     ExclusionForm,
@@ -36,8 +38,12 @@ from parcours.patients.forms import (
     PatientForm,
     PersonMemberForm,
 )
-from parcours.patients.identifiers import InvalidIdentifier
+from parcours.patients.identifiers import InvalidIdentifier, check_identifier
 from parcours.patients.models import MemberRole, Visibility
+
+BREAK_GLASS_OPENED = gettext_lazy(
+    "Emergency access open for four hours. The patient's referent has been told."
+)
 
 
 def _user(request: HttpRequest) -> User:
@@ -359,10 +365,37 @@ def break_glass(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.warning(
                 request,
-                _("Emergency access open for four hours. The patient's referent has been told."),
+                BREAK_GLASS_OPENED,
             )
             return redirect("patients:detail", pk=access.patient.pk)
     return render(request, "patients/break_glass.html", {"form": form, "pk": pk})
+
+
+@login_required
+def break_glass_lookup(request: HttpRequest) -> HttpResponse:
+    """Emergency access for someone the user cannot search for: by identifier and reason."""
+    form = BreakGlassLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            value = check_identifier(system=data["system"], value=data["value"], has_authority=True)
+        except InvalidIdentifier as exc:
+            form.add_error("value", str(exc.message))
+        else:
+            patient_id = selectors.patient_id_by_identifier(system=value.system, value=value.value)
+            try:
+                access = break_the_glass(request.user, patient_id or 0, reason=data["reason"])
+            except BreakGlassReasonRequired as exc:
+                form.add_error("reason", str(exc.message))
+            except PatientNotFound:
+                form.add_error(None, _("No patient found."))
+            else:
+                messages.warning(
+                    request,
+                    BREAK_GLASS_OPENED,
+                )
+                return redirect("patients:detail", pk=access.patient.pk)
+    return render(request, "patients/break_glass.html", {"form": form, "pk": None})
 
 
 @login_required
