@@ -255,3 +255,20 @@ def test_break_the_glass_by_identifier(logged_in, marie, outsider, nurse_claire)
     )
     assert response.status_code == 302 and response["Location"] == f"/patients/{marie.pk}/"
     assert Notification.objects.filter(user=nurse_claire).count() == 1
+
+
+def test_merge_page_keeps_everything(logged_in, nurse_claire, marie) -> None:  # type: ignore[no-untyped-def]
+    from parcours.patients.actions import PatientData, patient_create
+
+    copy = patient_create(
+        user=nurse_claire,
+        data=PatientData(given_name="Marie P.", is_provisional=True),
+        identifiers=[],
+    )
+    client = logged_in(nurse_claire)
+    assert "Numéro du dossier à conserver" in client.get(f"/patients/{copy.pk}/").text
+    response = client.post(f"/patients/{copy.pk}/merge/", {"target": marie.pk})
+    assert response.status_code == 302 and response["Location"] == f"/patients/{marie.pk}/"
+    copy.refresh_from_db()
+    assert copy.merged_into_id == marie.pk
+    assert client.post(f"/patients/{marie.pk}/merge/", {"target": 999999}).status_code == 404

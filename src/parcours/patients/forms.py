@@ -69,6 +69,14 @@ class IdentifierForm(forms.Form):
     value = forms.CharField(label=_("Identifier"), max_length=40)
 
 
+class MergeForm(forms.Form):
+    target = forms.IntegerField(
+        label=_("Number of the record to keep"),
+        min_value=1,
+        help_text=_("Everything in this record moves there; this record then points to it."),
+    )
+
+
 class DirectoryMemberForm(forms.Form):
     target = forms.RegexField(regex=r"^(professional|service|organisation):\d+$")
     role = forms.ChoiceField(

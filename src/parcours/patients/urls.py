@@ -12,6 +12,7 @@ urlpatterns = [
     path("break-the-glass/", views.break_glass_lookup, name="break_glass_lookup"),
     path("<int:pk>/", views.patient_detail, name="detail"),
     path("<int:pk>/identifiers/", views.identifier_add, name="identifier_add"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
     path("<int:pk>/circle/", views.circle, name="circle"),
     path("<int:pk>/circle/search/", views.circle_search, name="circle_search"),
     path("<int:pk>/circle/add/", views.circle_add, name="circle_add"),

@@ -35,6 +35,7 @@ from parcours.patients.forms import (
     DirectoryMemberForm,
     ExclusionForm,
     IdentifierForm,
+    MergeForm,
     PatientForm,
     PersonMemberForm,
 )
@@ -126,6 +127,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": access.patient,
             "identifiers": access.patient.identifiers.select_related("assigning_authority"),
             "identifier_form": IdentifierForm(),
+            "merge_form": MergeForm(),
             "consent": selectors.consent_history(access=access).first(),
         },
     )
@@ -152,6 +154,37 @@ def identifier_add(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidIdentifier as exc:
             messages.error(request, str(exc.message))
     return redirect("patients:detail", pk=access.patient.pk)
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    form = MergeForm(request.POST)
+    if not form.is_valid():
+        raise Http404(_("No patient found."))
+    source = _access(
+        request,
+        pk,
+        purpose=Purpose.COORDINATION,
+        action=AuditAction.UPDATE,
+        what="patient-merge",
+        manage=True,
+    )
+    target = _access(
+        request,
+        form.cleaned_data["target"],
+        purpose=Purpose.COORDINATION,
+        action=AuditAction.UPDATE,
+        what="patient-merge",
+        manage=True,
+    )
+    try:
+        kept = actions.patient_merge(source=source, target=target)
+    except actions.PatientError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("patients:detail", pk=source.patient.pk)
+    messages.success(request, _("Records merged: nothing was lost."))
+    return redirect("patients:detail", pk=kept.pk)
 
 
 def _circle_context(access: PatientAccess) -> dict[str, Any]:
