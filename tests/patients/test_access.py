@@ -279,3 +279,13 @@ def test_patient_list_only_shows_reachable_patients(marie_circle, gp_luc, outsid
     assert access_patient_list(gp_luc, purpose=READ, query="nobody") == []
     assert access_patient_list(AnonymousUser(), purpose=READ) == []
     assert last_audit().outcome == "denied"
+
+
+def test_a_lifted_exclusion_does_not_combine_with_another_one(  # type: ignore[no-untyped-def]
+    marie_circle, manage, gp_luc, home_nurse
+) -> None:
+    mine = exclusion_add(access=manage, professional=gp_luc.professional)
+    exclusion_lift(access=manage, exclusion_id=mine.pk)
+    exclusion_add(access=manage, professional=home_nurse.professional)
+    assert access_patient_list(gp_luc, purpose=READ) == [marie_circle]
+    assert access_patient_list(home_nurse, purpose=READ) == []

@@ -166,3 +166,28 @@ def test_patient_linked_models_are_not_in_django_admin() -> None:
     for model in admin.site._registry:
         assert model._meta.app_label not in {"patients", "transitions", "audit"}
     assert Patient not in admin.site._registry
+
+
+def test_identity_update_is_audited_and_refused_in_an_emergency(manage, outsider) -> None:  # type: ignore[no-untyped-def]
+    from parcours.patients.access import break_the_glass
+    from parcours.patients.actions import patient_update
+
+    data = PatientData(
+        given_name="Marie",
+        family_name="Peeters",
+        birth_date=manage.patient.birth_date,
+        administrative_sex="female",
+        pronouns="elle",
+        languages=["fr", "nl"],
+        phone="+32 2 555 01 12",
+    )
+    updated = patient_update(access=manage, data=data)
+    assert updated.languages == ["fr", "nl"]
+    row = AuditEvent.objects.order_by("-seq").first()
+    assert row is not None and row.what == "patient" and row.action == "U"
+    assert sorted(row.detail["fields"]) == ["languages", "phone"]
+    emergency = break_the_glass(
+        outsider, manage.patient.pk, reason="Unconscious, need the GP's name"
+    )
+    with pytest.raises(PatientNotFound):
+        patient_update(access=emergency, data=data)

@@ -370,9 +370,12 @@ def accessible_patients(user: User | AnonymousUser | None) -> QuerySet[Patient]:
     queryset = queryset.filter((way_in & open_to_sharing) | (blocked & managers))
     professional_id = _professional_id(user)
     if professional_id is not None:
-        queryset = queryset.exclude(
-            exclusions__professional_id=professional_id, exclusions__lifted_at__isnull=True
+        # One Exists over the same row: an exclusion lifted for this professional must not
+        # combine with another professional's active exclusion.
+        excluded = Exclusion.objects.filter(
+            patient=OuterRef("pk"), professional_id=professional_id, lifted_at__isnull=True
         )
+        queryset = queryset.exclude(Exists(excluded))
     return queryset
 
 
