@@ -32,6 +32,12 @@ NAV_ITEMS: list[NavItem] = [
     ),
     NavItem("interop:hl7_errors", _("HL7 error queue"), ADMINS, _("Fix refused messages.")),
     NavItem(
+        "patients:list",
+        _("Patients"),
+        CARE,
+        _("Your patients, their circle of care, consent and who looked at their record."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
