@@ -10,6 +10,7 @@ from parcours.messaging.actions import (
     digest_build,
     notification_create,
     notification_preference_set,
+    outbox_requeue_dead,
     webhook_endpoint_register,
 )
 from parcours.messaging.delivery import BACKOFF_BASE, BACKOFF_CAP, backoff
@@ -200,6 +201,14 @@ def test_webhook_errors_retry_with_backoff_then_go_to_the_dead_letter(  # type: 
         assert len(receiver.log.posts) == 4
         assert all(p["valid"] for p in receiver.log.posts)
         assert len({p["delivery"] for p in receiver.log.posts}) == 1
+
+        # Once the receiver is fixed, an operator requeues the dead letter.
+        receiver.log.status = 204
+        assert outbox_requeue_dead() == 1
+        relay.run()
+        row = OutboxMessage.objects.get(channel=Channel.WEBHOOK)
+        assert row.status == OutboxStatus.DELIVERED and row.deliveries.count() == 5
+        assert receiver.log.processed == {row.idempotency_key}
 
 
 def test_a_user_without_address_is_a_dead_letter_at_once(luc, smtp, relay) -> None:  # type: ignore[no-untyped-def]

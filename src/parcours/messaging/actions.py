@@ -24,6 +24,7 @@ from parcours.messaging.models import (
     Notification,
     NotificationPreference,
     OutboxMessage,
+    OutboxStatus,
     WebhookEndpoint,
 )
 from parcours.messaging.selectors import endpoints_for, preference_for
@@ -161,6 +162,14 @@ def webhook_endpoint_register(
 def webhook_endpoint_deactivate(*, endpoint: WebhookEndpoint) -> None:
     with transaction.atomic():
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False)
+
+
+def outbox_requeue_dead() -> int:
+    """Give every dead row a fresh set of attempts (after fixing the cause); history stays."""
+    with transaction.atomic():
+        return OutboxMessage.objects.filter(status=OutboxStatus.DEAD).update(
+            status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+        )
 
 
 def digest_build(*, now: datetime | None = None) -> int:

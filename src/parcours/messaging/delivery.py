@@ -37,7 +37,7 @@ from parcours.messaging.transports import PermanentFailure, transport_for
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)  # longer than the slowest transport's timeout
-BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=6)
 DIGEST_HOUR = 7  # local time after which the daily digest is written
 ERROR_LENGTH = 2000

@@ -149,7 +149,7 @@ class DeliveryAttempt(models.Model):
     class Meta:
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
-        ordering = ["message", "number"]
+        ordering = ["message", "pk"]
 
     def __str__(self) -> str:
         return f"{self.message_id} #{self.number} {self.outcome or 'running'}"

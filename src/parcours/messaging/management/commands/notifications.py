@@ -1,4 +1,4 @@
-"""`parcours notifications deliver [--once]`, `digest`, `status`: the outbox by hand."""
+"""`parcours notifications deliver [--once]`, `digest`, `status`, `requeue`: the outbox by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from parcours.messaging.actions import digest_build
+from parcours.messaging.actions import digest_build, outbox_requeue_dead
 from parcours.messaging.delivery import Relay, backlog
 
 
@@ -25,11 +25,14 @@ class Command(BaseCommand):
         deliver.add_argument("--interval", type=float, default=1.0, help="Polling interval (s)")
         commands.add_parser("digest", help="Write today's daily digest e-mails to the outbox")
         commands.add_parser("status", help="Outbox rows per status")
+        commands.add_parser("requeue", help="Give dead rows a fresh set of attempts")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         if action == "digest":
             self.stdout.write(f"{digest_build()} digest(s) written")
+        elif action == "requeue":
+            self.stdout.write(f"{outbox_requeue_dead()} row(s) requeued")
         elif action == "status":
             for status, count in backlog().items():
                 self.stdout.write(f"{status} {count}")
