@@ -26,7 +26,10 @@ def test_the_worker_runs_tasks_and_delivers_notifications(luc) -> None:  # type:
     notify(luc)
     send_email.enqueue(subject="Task", body="Body", to=["someone@example.invalid"])
     call_command("worker", "--batch", "--interval", "0")
-    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.DELIVERED}
+    errors = list(OutboxMessage.objects.values_list("last_error", flat=True))
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {
+        OutboxStatus.DELIVERED
+    }, errors
     subjects = sorted(message.subject for message in mail.outbox)
     assert subjects == ["Parcours : Tâche qui vous est confiée", "Task"]
 
