@@ -52,6 +52,7 @@ def state() -> list[dict[str, object]]:
                 "lease_owner": row.lease_owner,
                 "message_id": message_id(row.idempotency_key),
                 "outcomes": [d.outcome for d in row.deliveries.all()],
+                "workers": [d.worker for d in row.deliveries.all()],
             }
         )
     return rows

@@ -166,3 +166,29 @@ def test_smtp_down_for_a_while_then_every_email_is_delivered_once(
     rows = emails(env)
     assert smtp.recorder.message_ids() == Counter({r["message_id"]: 1 for r in rows})
     assert all(r["outcomes"][0] == "failed" and r["outcomes"][-1] == "delivered" for r in rows)
+
+
+def test_two_workers_never_take_the_same_row(worker_env: dict[str, str]) -> None:
+    recorder = MailRecorder(hold={1})  # one worker is stuck on its first e-mail…
+    with smtp_server(recorder) as smtp:
+        env = with_smtp(worker_env, smtp)
+        remote(env, "seed", str(NOTIFICATIONS * 2))
+        with running(WORKER, env=env), running(WORKER, env=env):
+            assert recorder.holding.wait(120)
+            # … so the other one delivers everything else, and leaves the held row alone.
+            wait_until(
+                lambda: (
+                    [r["status"] for r in emails(env)].count("delivered") == NOTIFICATIONS * 2 - 1
+                ),
+                "every other delivery",
+            )
+            assert [r["status"] for r in emails(env)].count("in_flight") == 1
+            recorder.release.set()
+            wait_until(
+                lambda: {r["status"] for r in emails(env)} == {"delivered"}, "every delivery"
+            )
+        rows = remote(env, "state")
+        assert all(r["attempts"] == 1 for r in rows)
+        assert len({worker for r in rows for worker in r["workers"]}) == 2
+        emailed = [r for r in rows if r["channel"] == "email"]
+        assert recorder.message_ids() == Counter({r["message_id"]: 1 for r in emailed})
