@@ -7,10 +7,11 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from parcours.accounts.tasks import send_email
 from parcours.messaging.actions import notification_create, notification_preference_set
-from parcours.messaging.models import OutboxMessage, OutboxStatus
+from parcours.messaging.models import OutboxMessage, OutboxStatus, WebhookEndpoint
 
 # The worker closes its connection when it finishes: the data must be committed.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,3 +62,25 @@ def test_status_shows_the_backlog_and_digest_writes_the_days_digests(luc) -> Non
     out = StringIO()
     call_command("notifications", "status", stdout=out)
     assert "pending 1" in out.getvalue()
+
+
+def test_webhook_add_registers_an_endpoint_and_prints_its_secret_once(luc) -> None:  # type: ignore[no-untyped-def]
+    out = StringIO()
+    call_command(
+        "notifications",
+        "webhook-add",
+        "--organisation",
+        "mm-test",
+        "--url",
+        "https://his.example.invalid/hook",
+        "--kind",
+        "transmission.received",
+        stdout=out,
+    )
+    endpoint = WebhookEndpoint.objects.get()
+    assert out.getvalue().strip() == endpoint.secret
+    assert endpoint.kinds == ["transmission.received"]
+    with pytest.raises(CommandError):
+        call_command(
+            "notifications", "webhook-add", "--organisation", "mm-test", "--url", "ftp://x/"
+        )
