@@ -113,6 +113,7 @@ def main() -> None:
                 "sync",
                 "--log-level",
                 "warning",
+                "--no-control-socket",
             ],
             "1",
         )

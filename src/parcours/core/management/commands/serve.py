@@ -55,6 +55,8 @@ class Command(BaseCommand):
                 "20",
                 "--access-logfile",
                 "-",
+                # One shared control socket per user would clash between several instances.
+                "--no-control-socket",
             ]
         ]
         if not options["no_websocket"]:
