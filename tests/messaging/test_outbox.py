@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from parcours.messaging.actions import (
     InvalidNotification,
@@ -78,3 +78,16 @@ def test_the_title_renders_in_the_readers_language(luc) -> None:  # type: ignore
     assert notification.title("en") == "Transmission from Claire Dubois to acknowledge"
     assert notification.title("fr") != notification.title("en")
     assert "Claire Dubois" in notification.title("nl")
+
+
+def test_the_database_refuses_a_second_outbox_row_with_the_same_key(luc) -> None:  # type: ignore[no-untyped-def]
+    notification = create(luc, key="unique")
+    row = OutboxMessage.objects.filter(notification=notification).first()
+    assert row is not None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        OutboxMessage.objects.create(
+            notification=notification,
+            recipient=luc,
+            channel=row.channel,
+            idempotency_key=row.idempotency_key,
+        )
