@@ -28,7 +28,7 @@ class Notification(models.Model):
     """Something a user should know about, shown in Parcours and sent on their channels."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications_received"
     )
     kind = models.CharField(_("kind"), max_length=64)
     # The title's message id (source text) and its parameters: rendered in the reader's language
