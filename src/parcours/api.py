@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security.base import AuthBase
 
 from parcours.accounts.models import Role, User
+from parcours.messaging.api import router as notifications_router
 from parcours.transitions.api import router as screenings_router
 
 
@@ -51,6 +52,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/screenings/", screenings_router)
+api.add_router("/notifications/", notifications_router)
 
 
 api.add_router("/patients/", "parcours.patients.api.router")

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "parcours.audit",
     "parcours.patients",
     "parcours.transitions",
+    "parcours.messaging",
     "parcours.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -184,6 +185,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+NOTIFY_MAX_ATTEMPTS = env.integer("PARCOURS_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+SITE_URL = env.url("PARCOURS_SITE_URL", "http://127.0.0.1:8000", {"http", "https"})
 
 # The port of the WebSocket server when `parcours serve` runs it beside the WSGI workers; pages
 # open their live connection there. 0: same origin (a reverse proxy routes /ws/).

@@ -110,3 +110,15 @@ def parcours(env: dict[str, str], *args: str) -> str:
     if result.returncode != 0:
         raise RuntimeError(f"parcours {' '.join(args)} failed: {result.stderr.strip()}")
     return result.stdout.strip()
+
+
+def database_url(settings_dict: dict[str, object]) -> str | None:
+    """The URL of the test's PostgreSQL database (for a subprocess to share it), else None."""
+    if "postgresql" not in str(settings_dict["ENGINE"]):
+        return None
+    user = str(settings_dict.get("USER") or "")
+    password = str(settings_dict.get("PASSWORD") or "")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or 5432
+    return f"postgresql://{credentials}{host}:{port}/{settings_dict['NAME']}"

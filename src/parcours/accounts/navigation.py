@@ -24,6 +24,7 @@ ADMINS = Role.admin_roles()
 
 NAV_ITEMS: list[NavItem] = [
     NavItem("home", _("Home"), frozenset(Role)),
+    NavItem("messaging:notifications", _("Notifications"), frozenset(Role)),
     NavItem(
         "directory:search",
         _("Directory"),

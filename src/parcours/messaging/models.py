@@ -1,0 +1,206 @@
+"""Notifications and their outbox.
+
+A notification is written with one outbox row per channel in the transaction of the change that
+caused it; `parcours worker` delivers the rows and records every attempt as a row. See
+docs/notifications.md for the guarantees.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from parcours.messaging.kinds import KINDS
+
+
+class Channel(models.TextChoices):
+    IN_APP = "in_app", _("In Parcours")
+    EMAIL = "email", _("E-mail")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class Notification(models.Model):
+    """Something a user should know about, shown in Parcours and sent on their channels."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications_received"
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    # The title's message id (source text) and its parameters: rendered in the reader's language
+    # when shown, so a notification written for a Dutch-speaking GP reads in Dutch.
+    title_key = models.CharField(max_length=200)
+    params = models.JSONField(default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    # The patient concerned, by id only: the patients app is built in parallel. This becomes a
+    # foreign key to patients.Patient once it lands; keep it out of e-mails and webhooks.
+    patient_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The caller's idempotency key: creating the same notification twice gives one row.
+    key = models.CharField(max_length=200, unique=True)
+    shown_in_app = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+    def title(self, language: str | None = None) -> str:
+        """The title in `language` (default: the active one)."""
+        with translation.override(language or translation.get_language()):
+            template = gettext(self.title_key)
+            try:
+                return template % self.params
+            except (KeyError, TypeError, ValueError):
+                return str(self.label(language))
+
+    def label(self, language: str | None = None) -> str:
+        kind = KINDS.get(self.kind)
+        with translation.override(language or translation.get_language()):
+            return str(kind.label) if kind else gettext("Notification")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    IN_FLIGHT = "in_flight", _("being delivered")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed, will retry")
+    DEAD = "dead", _("given up")
+
+
+class OutboxMessage(models.Model):
+    """One delivery to do on one channel. The relay claims it with a lease and records attempts."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="outbox"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox_messages"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    endpoint = models.ForeignKey(
+        "messaging.WebhookEndpoint",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox_messages",
+    )
+    # Unique: the same hand-off twice is one row. E-mail Message-ID and the webhook delivery id
+    # derive from it, so receivers can drop a re-delivery after a crash.
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    # Extra content for rows without a notification (the daily digest: its notification ids).
+    payload = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    lease_owner = models.CharField(max_length=100, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.idempotency_key} ({self.status})"
+
+    @property
+    def is_digest(self) -> bool:
+        return self.notification_id is None
+
+
+class AttemptOutcome(models.TextChoices):
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+    INTERRUPTED = "interrupted", _("interrupted (worker stopped or crashed)")
+
+
+class DeliveryAttempt(models.Model):
+    """One try at delivering an outbox message. Unfinished rows are crashes."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=100)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=16, choices=AttemptOutcome.choices, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["message", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} #{self.number} {self.outcome or 'running'}"
+
+
+class NotificationPreference(models.Model):
+    """How one user wants one kind of notification. No row: the kind's defaults."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    in_app = models.BooleanField(_("in Parcours"), default=True)
+    email = models.BooleanField(_("by e-mail"), default=True)
+    webhook = models.BooleanField(_("to my organisation's systems"), default=True)
+    email_daily_digest = models.BooleanField(_("e-mail once a day instead"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+    def channels(self) -> dict[str, Any]:
+        return {"in_app": self.in_app, "email": self.email, "webhook": self.webhook}
+
+
+class WebhookEndpoint(models.Model):
+    """An organisation's system that receives signed notifications of its members."""
+
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    # Kept readable: the HMAC needs it. Shown once at registration.
+    secret = models.CharField(max_length=128)
+    active = models.BooleanField(_("active"), default=True)
+    # Kind codes delivered to this endpoint; empty: every kind.
+    kinds = models.JSONField(_("kinds"), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.url}"
+
+    def accepts(self, kind: str) -> bool:
+        return self.active and (not self.kinds or kind in self.kinds)
