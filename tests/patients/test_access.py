@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from parcours.audit.actions import Actor
 from parcours.audit.models import AuditEvent
 from parcours.audit.selectors import audit_chain_verify
+from parcours.messaging.models import Notification
 from parcours.patients.access import (
     AccessBasis,
     BreakGlassReasonRequired,
@@ -30,7 +31,7 @@ from parcours.patients.actions import (
     exclusion_add,
     exclusion_lift,
 )
-from parcours.patients.models import MemberRole, Notification, Visibility
+from parcours.patients.models import MemberRole, Visibility
 from parcours.transitions.actions import stay_admit, stay_cancel, stay_discharge
 from tests.patients.conftest import last_audit
 
@@ -212,8 +213,8 @@ def test_break_the_glass_opens_for_a_limited_time_and_notifies_the_referent(  # 
     )
     read = assert_allowed_row(outsider, marie, "break-the-glass")
     assert read.purpose == "ETREAT"
-    notification = Notification.objects.get(user=nurse_claire)
-    assert notification.kind == "break-the-glass" and notification.patient_id == marie.pk
+    notification = Notification.objects.get(recipient=nurse_claire)
+    assert notification.kind == "patient.break_the_glass" and notification.patient_id == marie.pk
     assert marie in access_patient_list(outsider, purpose=READ)
 
     with freeze_time(start + timedelta(hours=4, minutes=1)):

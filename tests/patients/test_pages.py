@@ -7,7 +7,8 @@ import json
 import pytest
 
 from parcours.audit.models import AuditEvent
-from parcours.patients.models import CircleMember, ConsentEvent, Notification, Patient
+from parcours.messaging.models import Notification
+from parcours.patients.models import CircleMember, ConsentEvent, Patient
 from tests.patients.conftest import last_audit
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,9 @@ def test_break_the_glass_page(logged_in, marie, outsider, nurse_claire) -> None:
     )
     assert response.status_code == 302
     assert client.get(f"/patients/{marie.pk}/").status_code == 200
-    assert Notification.objects.filter(user=nurse_claire, kind="break-the-glass").exists()
+    assert Notification.objects.filter(
+        recipient=nurse_claire, kind="patient.break_the_glass"
+    ).exists()
 
 
 def test_fhir_export_is_a_valid_bundle(logged_in, nurse_claire, marie_circle) -> None:  # type: ignore[no-untyped-def]
@@ -254,7 +257,7 @@ def test_break_the_glass_by_identifier(logged_in, marie, outsider, nurse_claire)
         {"system": "be-niss", "value": "48.02.14-082.35", "reason": reason},
     )
     assert response.status_code == 302 and response["Location"] == f"/patients/{marie.pk}/"
-    assert Notification.objects.filter(user=nurse_claire).count() == 1
+    assert Notification.objects.filter(recipient=nurse_claire).count() == 1
 
 
 def test_merge_page_keeps_everything(logged_in, nurse_claire, marie) -> None:  # type: ignore[no-untyped-def]

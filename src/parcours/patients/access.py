@@ -26,6 +26,7 @@ from datetime import timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,17 +34,18 @@ from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome, EventType
 from parcours.live import publish_to_users
+from parcours.messaging.actions import notification_create
 from parcours.patients.models import (
     BreakGlass,
     CircleMember,
     ConsentEvent,
     ConsentStatus,
     Exclusion,
-    Notification,
     Patient,
     PatientStatus,
     Visibility,
 )
+from parcours.patients.notifications import BREAK_THE_GLASS
 from parcours.transitions.models import Stay, StayStatus
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
@@ -460,21 +462,26 @@ def break_the_glass(
             event_type=EventType.SECURITY_ALERT,
             subtype=EventType.EMERGENCY_OVERRIDE_STARTED,
         )
-        recipients = referent_user_ids(patient)
+        # The circle's referents learn of it at once, through the notification outbox.
+        link = reverse("patients:access_log", args=[patient.pk])
+        until = timezone.localtime(glass.expires_at).strftime("%d/%m/%Y %H:%M")
+        recipients = list(User.objects.filter(pk__in=referent_user_ids(patient), is_active=True))
         for recipient in recipients:
-            Notification.objects.create(
-                user_id=recipient,
-                kind="break-the-glass",
-                patient=patient,
-                payload={
+            notification_create(
+                recipient=recipient,
+                kind=BREAK_THE_GLASS.code,
+                params={
                     "by": user.get_full_name() or user.username,
                     "organisation": actor.organisation,
-                    "reason": reason[:500],
-                    "expires_at": glass.expires_at.isoformat(),
+                    "until": until,
                 },
+                link=link,
+                patient_id=patient.pk,
+                key=f"break-the-glass-{glass.pk}-{recipient.pk}",
             )
-        event = {"topic": "notifications", "kind": "break-the-glass", "patient": patient.pk}
-        transaction.on_commit(lambda: publish_to_users(recipients, event))
+        event = {"topic": "notifications", "kind": BREAK_THE_GLASS.code}
+        user_ids = [recipient.pk for recipient in recipients]
+        transaction.on_commit(lambda: publish_to_users(user_ids, event))
     return access_patient(user, patient.pk, purpose=Purpose.EMERGENCY)
 
 

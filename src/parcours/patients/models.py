@@ -345,29 +345,3 @@ class BreakGlass(models.Model):
 
     def is_open_at(self, moment: datetime) -> bool:
         return self.ended_at is None and self.expires_at > moment
-
-
-class Notification(models.Model):
-    """An in-app notification for one user.
-
-    Deliberately minimal: the messaging area will grow it into an outbox with transports
-    (e-mail, eHealthBox, MSSanté). `kind` says what happened, `payload` holds plain values for
-    rendering in the recipient's language.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=40)
-    patient = models.ForeignKey(
-        Patient, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
-    )
-    payload = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.kind} for {self.user}"
