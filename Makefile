@@ -32,7 +32,7 @@ run: catalogues
 	$(BIN)/parcours migrate --noinput -v0
 	$(BIN)/parcours collectstatic --noinput -v0
 	PARCOURS_DEMO=true $(BIN)/parcours demo --if-empty
-	PARCOURS_DEMO=true $(BIN)/parcours serve --host $(HOST) --port $(PORT)
+	PARCOURS_DEMO=true $(BIN)/parcours serve --host $(HOST) --port $(PORT) --worker
 
 lint: install
 	$(BIN)/ruff check src tests bench tools

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             "--ws-port", type=int, default=None, help="WebSocket port (default: port + 1)"
         )
         parser.add_argument("--no-websocket", action="store_true")
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help="Also run `parcours worker` (background tasks, notification delivery): the "
+            "one-machine set-up of `make run`.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["workers"] < 1:
@@ -75,6 +81,8 @@ class Command(BaseCommand):
                     "off",
                 ]
             )
+        if options["worker"]:
+            commands.append([sys.executable, "-m", "parcours.cli", "worker"])
         processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
         self.stdout.write(
             f"Parcours on http://{host}:{port}/ ({options['workers']} workers, "
