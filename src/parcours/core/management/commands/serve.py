@@ -83,8 +83,6 @@ class Command(BaseCommand):
             )
         if options["worker"]:
             commands.append([sys.executable, "-m", "parcours.cli", "worker"])
-        if options["worker"]:
-            commands.append([sys.executable, "-m", "parcours.cli", "worker"])
         processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
         self.stdout.write(
             f"Parcours on http://{host}:{port}/ ({options['workers']} workers, "
