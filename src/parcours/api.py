@@ -97,3 +97,8 @@ def me(request: HttpRequest) -> MeOut:
         language=user.language or settings.LANGUAGE_CODE,
         memberships=memberships,
     )
+
+
+from parcours.directory.api import router as directory_router  # noqa: E402
+
+api.add_router("/directory/", directory_router)

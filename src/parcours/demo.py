@@ -19,6 +19,7 @@ LOADERS = [
     "parcours.territory.demo",
     "parcours.directory.demo",
     "parcours.accounts.demo",
+    "parcours.directory.demo_links",
 ]
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("about/", views.about, name="about"),
     path("accounts/", include("parcours.accounts.urls")),
+    path("directory/", include("parcours.directory.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

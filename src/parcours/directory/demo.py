@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parcours.demo import DemoContext
+from parcours.directory import demo_data
 from parcours.directory.models import Organisation
 from parcours.directory.models import OrganisationType as T
 
@@ -265,8 +266,19 @@ ORGANISATIONS: list[DemoOrganisation] = [
 
 
 def load(context: DemoContext) -> None:
+    from parcours.territory.models import Municipality
+
+    municipalities = {
+        m.code: m
+        for m in Municipality.objects.filter(code__in={o.municipality for o in ORGANISATIONS})
+    }
     for item in ORGANISATIONS:
         parent = context.objects[f"org:{item.parent}"] if item.parent else None
+        municipality = None
+        if item.municipality:
+            municipality = Municipality.objects.filter(
+                country=item.country, code=item.municipality
+            ).first() or municipalities.get(item.municipality)
         organisation, _created = Organisation.objects.update_or_create(
             code=item.code,
             defaults={
@@ -274,7 +286,9 @@ def load(context: DemoContext) -> None:
                 "type": item.type,
                 "parent": parent,
                 "country": item.country,
+                "municipality": municipality,
             },
         )
         context.objects[f"org:{item.code}"] = organisation
     context.log(f"  organisations: {len(ORGANISATIONS)}")
+    demo_data.load_directory(context)
