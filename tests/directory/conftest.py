@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from parcours.directory.models import Organisation, Service
 from parcours.territory.models import Municipality
@@ -106,3 +108,10 @@ def directory(db: None) -> Directory:
         ixelles, saint_gilles, bruxelles, lille, ronchin, zuid, ixelles_nursing, arc_en_ciel,
         bas_seuil, ssiad, ward,
     )  # fmt: skip
+
+
+@pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English, for tests that read them (the default language is French)."""
+    with translation.override("en"):
+        yield

@@ -11,6 +11,8 @@ from parcours.directory.identifiers import (
     riziv_complete,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.parametrize(
     ("kind", "value"),

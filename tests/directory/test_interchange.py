@@ -24,6 +24,8 @@ from parcours.directory.models import (
 )
 from parcours.directory.selectors import ServiceQuery, search_services
 
+pytestmark = pytest.mark.usefixtures("english")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 

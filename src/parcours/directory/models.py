@@ -364,7 +364,6 @@ class OpeningHours(models.Model):
         verbose_name = _("opening hours")
         verbose_name_plural = _("opening hours")
         ordering = ["day", "opens"]
-        indexes = [models.Index(fields=["day", "opens", "closes"], name="opening_hours_day")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(opens__lt=models.F("closes"), closes__lte=1440),

@@ -214,15 +214,30 @@ def _facet_tokens(query: ServiceQuery) -> list[str]:
     return tokens
 
 
-def _candidates(query: ServiceQuery, parsed: ParsedQuery, infix: bool) -> QuerySet[Service, Any]:
+def _word_exists(term: Term) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT 1 FROM directory_servicedocument WHERE to_tsvector('simple'::regconfig, "
+                "parcours_unaccent(body)) @@ to_tsquery('simple'::regconfig, %s) LIMIT 1",
+                [tsquery([term], [])],
+            )
+        else:
+            cursor.execute(
+                "SELECT 1 FROM directory_service_fts WHERE directory_service_fts MATCH %s LIMIT 1",
+                [fts5_query([term], [])],
+            )
+        return cursor.fetchone() is not None
+
+
+def _candidates(
+    query: ServiceQuery, parsed: ParsedQuery, infix: bool, inside: list[Term] | None = None
+) -> QuerySet[Service, Any]:
     services = Service.objects.filter(active=True)
     facets = _facet_tokens(query)
     terms = parsed.terms
-    if infix:
-        words = [t for t in terms if t.prefix]
-        terms = [t for t in terms if not t.prefix]
-        for word in words:
-            services = services.filter(id__in=_infix_sql(word.token))
+    for word in inside or []:
+        services = services.filter(id__in=_infix_sql(word.token))
     if terms or facets:
         services = services.filter(id__in=_match_sql("service", "service_id", terms, facets))
     if query.accepting:
@@ -254,9 +269,14 @@ def search_services(query: ServiceQuery) -> SearchResult:
     parsed = parse_query(query.q)
     rows = list(_candidates(query, parsed, infix=False))
     infix = False
-    if not rows and any(t.prefix for t in parsed.terms):
-        rows = list(_candidates(query, parsed, infix=True))
-        infix = bool(rows)
+    if not rows:
+        # Only words found nowhere as a word start are looked for inside longer words: a query
+        # that finds nothing because of its filters stays cheap.
+        unknown = [t for t in parsed.terms if t.prefix and not _word_exists(t)]
+        if unknown:
+            known = [t for t in parsed.terms if t not in unknown]
+            rows = list(_candidates(query, ParsedQuery(terms=known), infix=False, inside=unknown))
+            infix = bool(rows)
     capped = len(rows) > CANDIDATE_CAP
     rows = rows[:CANDIDATE_CAP]
     origin = query.near or query.municipality
