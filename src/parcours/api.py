@@ -53,6 +53,9 @@ api = NinjaAPI(
 api.add_router("/screenings/", screenings_router)
 
 
+api.add_router("/patients/", "parcours.patients.api.router")
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: Exception) -> Any:
     return api.create_response(request, {"detail": _("Authentication required.")}, status=401)

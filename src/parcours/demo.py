@@ -20,6 +20,7 @@ LOADERS = [
     "parcours.directory.demo",
     "parcours.accounts.demo",
     "parcours.directory.demo_links",
+    "parcours.patients.demo",
 ]
 
 

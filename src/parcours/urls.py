@@ -13,6 +13,7 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("accounts/", include("parcours.accounts.urls")),
     path("directory/", include("parcours.directory.urls")),
+    path("patients/", include("parcours.patients.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -21,3 +21,7 @@ def transitions_catalogue(settings: object) -> None:
     """
     if not apps.is_installed("parcours.transitions"):
         settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, TRANSITIONS_LOCALE]  # type: ignore[attr-defined]
+
+
+# The stay tests use the patients personas.
+from tests.patients.conftest import manage, marie, nurse_claire, ward  # noqa: E402, F401

@@ -31,6 +31,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Find services, professionals and referents, with their capacity."),
     ),
     NavItem(
+        "patients:list",
+        _("Patients"),
+        CARE,
+        _("Your patients, their circle of care, consent and who looked at their record."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),

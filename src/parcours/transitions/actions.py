@@ -1,0 +1,80 @@
+"""Stay life cycle: admit, discharge, cancel. Each change writes an audit row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parcours.audit.actions import Actor, audit_record
+from parcours.audit.models import AuditAction, AuditOutcome
+from parcours.directory.models import Organisation, OrganisationType
+from parcours.patients.models import Patient
+from parcours.transitions.models import Stay, StayStatus
+
+
+class StayError(ValueError):
+    pass
+
+
+def _audit(*, actor: Actor, stay: Stay, action: str, what: str) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        what=what,
+        outcome=AuditOutcome.SUCCESS,
+        patient_id=stay.patient_id,
+        purpose="treatment",
+        detail={"stay": stay.pk, "hospital": stay.hospital.code},
+    )
+
+
+@transaction.atomic
+def stay_admit(
+    *,
+    patient: Patient,
+    hospital: Organisation,
+    ward: Organisation | None = None,
+    admitted_at: datetime | None = None,
+    expected_discharge_at: datetime | None = None,
+    actor: Actor,
+) -> Stay:
+    """Open a stay (by hand or from the hospital's ADT feed)."""
+    if hospital.type != OrganisationType.HOSPITAL:
+        raise StayError(_("A stay must be in a hospital."))
+    if ward is not None and ward.parent_id != hospital.pk:
+        raise StayError(_("This ward does not belong to this hospital."))
+    stay = Stay.objects.create(
+        patient=patient,
+        hospital=hospital,
+        ward=ward,
+        admitted_at=admitted_at or timezone.now(),
+        expected_discharge_at=expected_discharge_at,
+    )
+    _audit(actor=actor, stay=stay, action=AuditAction.CREATE, what="stay")
+    return stay
+
+
+@transaction.atomic
+def stay_discharge(*, stay: Stay, actor: Actor, discharged_at: datetime | None = None) -> Stay:
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.status != StayStatus.OPEN:
+        raise StayError(_("Only an open stay can be discharged."))
+    stay.status = StayStatus.DISCHARGED
+    stay.discharged_at = discharged_at or timezone.now()
+    stay.save(update_fields=["status", "discharged_at"])
+    _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-discharge")
+    return stay
+
+
+@transaction.atomic
+def stay_cancel(*, stay: Stay, actor: Actor) -> Stay:
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.status != StayStatus.OPEN:
+        raise StayError(_("Only an open stay can be cancelled."))
+    stay.status = StayStatus.CANCELLED
+    stay.save(update_fields=["status"])
+    _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-cancel")
+    return stay

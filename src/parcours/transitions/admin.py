@@ -1,0 +1,1 @@
+# Stays are patient-linked: never registered in Django admin (see parcours.patients.access).

@@ -1,0 +1,40 @@
+"""Hospital stays. Minimal for now: enough for "the hospital team of an open stay"."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class StayStatus(models.TextChoices):
+    OPEN = "open", _("In hospital")
+    DISCHARGED = "discharged", _("Discharged")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Stay(models.Model):
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="stays")
+    hospital = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    ward = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    admitted_at = models.DateTimeField(_("admitted"), default=timezone.now)
+    expected_discharge_at = models.DateTimeField(_("expected discharge"), null=True, blank=True)
+    discharged_at = models.DateTimeField(_("discharged"), null=True, blank=True)
+    status = models.CharField(max_length=12, choices=StayStatus.choices, default=StayStatus.OPEN)
+
+    class Meta:
+        verbose_name = _("hospital stay")
+        verbose_name_plural = _("hospital stays")
+        ordering = ["-admitted_at"]
+        indexes = [models.Index(fields=["patient", "status"], name="stay_patient_status")]
+
+    def __str__(self) -> str:
+        return f"stay of patient {self.patient_id} at {self.hospital_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == StayStatus.OPEN
