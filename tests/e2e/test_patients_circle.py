@@ -19,7 +19,7 @@ def demo_data(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 def add_from_directory(page, search: str, name: str, role: str, visibility: str) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_label("Rechercher dans le répertoire").fill(search)
+    page.get_by_label("Rechercher dans l'annuaire").fill(search)
     hit = page.locator("#directory-hits li", has_text=name).first
     hit.wait_for()
     hit.locator("select[name=role]").select_option(role)
