@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "parcours.audit",
     "parcours.patients",
     "parcours.transitions",
+    "parcours.interop",
     "parcours.core",
     "django.contrib.admin",
     "django.contrib.auth",

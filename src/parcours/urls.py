@@ -15,5 +15,6 @@ urlpatterns = [
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
     path("api/", api.urls),
+    path("interop/", include("parcours.interop.urls")),
     path("admin/", admin.site.urls),
 ]

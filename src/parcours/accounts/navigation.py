@@ -30,6 +30,7 @@ NAV_ITEMS: list[NavItem] = [
         CARE | ADMINS,
         _("Find services, professionals and referents, with their capacity."),
     ),
+    NavItem("interop:hl7_errors", _("HL7 error queue"), ADMINS, _("Fix refused messages.")),
     NavItem(
         "patients:list",
         _("Patients"),

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import pytest
+
+from parcours.interop.models import Hl7Source
+from tests.factories import OrganisationFactory
+
+
+@pytest.fixture
+def chu_bxl(db: None) -> Hl7Source:
+    """CHU Bruxelles, the hospital of the sample messages, mapped from facility CHU_BXL."""
+    hospital = OrganisationFactory(
+        code="chu-bxl", type="hospital", name={"fr": "CHU Bruxelles", "nl": "UMC Brussel"}
+    )
+    return Hl7Source.objects.create(
+        facility="CHU_BXL",
+        organisation=hospital,
+        discharge_dispositions={"06": "home", "01": "home", "20": "exp"},
+    )
