@@ -13,8 +13,9 @@ A40) with fresh control IDs and 10 % resends of messages already sent, to:
   path: decode, store raw and deduplicate, validate in the event's handler, commit, ACK;
 - parcours on PostgreSQL when PARCOURS_DATABASE_URL is set.
 
-Servers are pinned to CPU 1 and the sender to CPU 0 when there are two. Domain mapping
-(patients, stays) is not in the path yet: handlers validate and store (docs/interop.md).
+Servers are pinned to CPU 1 and the sender to CPU 0 when there are two. The domain is
+in the path (patients and stays, DomainActionsPort); the fixture mix shares one visit number,
+so most messages are AE (docs/benchmarks.md, B6).
 Prints msg/s, p50 and p99 ACK latency (medians of the runs) and the ratio to the ceiling.
 """
 

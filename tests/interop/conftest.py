@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
+from parcours.interop.hl7v2.domain import AcceptForProcessing
+from parcours.interop.hl7v2.handlers import use_domain_port
 from parcours.interop.models import Hl7Source
 from tests.factories import OrganisationFactory
 
@@ -17,3 +21,11 @@ def chu_bxl(db: None) -> Hl7Source:
         organisation=hospital,
         discharge_dispositions={"06": "home", "01": "home", "20": "exp"},
     )
+
+
+@pytest.fixture
+def transport_only() -> Iterator[None]:
+    """The transport without the domain: `AcceptForProcessing` validates and stores (status
+    `received`). For the transport's own tests, whose sample messages do not form a story."""
+    with use_domain_port(AcceptForProcessing()):
+        yield

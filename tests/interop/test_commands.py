@@ -12,7 +12,7 @@ from parcours.interop.models import Hl7Source, InboundMessage, InboundStatus
 from tests.factories import OrganisationFactory
 from tests.interop.support import fixture_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("transport_only")]
 
 
 def hl7(*args: str) -> str:

@@ -13,7 +13,7 @@ from parcours.interop.models import Hl7Source, InboundMessage
 from tests.factories import OrganisationFactory, UserFactory
 from tests.interop.support import fixture_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("transport_only")]
 
 URL = reverse("interop:hl7_errors")
 

@@ -30,6 +30,8 @@ from parcours.interop.hl7v2.reasons import Hl7Error
 from parcours.interop.models import Hl7Source, InboundMessage
 from tests.interop.support import ack_code, fixture_bytes, mllp_server, send
 
+pytestmark = pytest.mark.usefixtures("transport_only")
+
 FUZZ = settings(
     max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -9,7 +9,7 @@ from parcours.interop.hl7v2.ingest import ingest
 from parcours.interop.models import Hl7Source, InboundMessage
 from tests.interop.support import fixture_bytes
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("transport_only")]
 
 
 def err(result_ack: str) -> list[str]:

@@ -28,7 +28,7 @@ from tests.interop.support import (
     send,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("transport_only")]
 
 
 @pytest.fixture

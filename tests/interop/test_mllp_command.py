@@ -56,8 +56,8 @@ def test_mllp_command_stores_and_acknowledges(tmp_path: Path) -> None:
         "-c",
         (
             "from parcours.interop.models import InboundMessage as M;"
-            "print(M.objects.count(), M.objects.filter(status='received').count(),"
+            "print(M.objects.count(), M.objects.filter(status='applied').count(),"
             " sum(M.objects.values_list('resend_count', flat=True)))"
         ),
     )
-    assert counts == "3 2 1"
+    assert counts == "3 2 1"  # both applied to the patient and the stay

@@ -7,14 +7,16 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role, User
-from parcours.audit.actions import audit_record
+from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, Professional, Service
+from parcours.messaging.actions import notification_create
 from parcours.patients.access import PatientAccess, PatientNotFound, Purpose, actor_of
 from parcours.patients.identifiers import NATIONAL_SYSTEMS, InvalidIdentifier, check_identifier
 from parcours.patients.models import (
@@ -517,3 +519,162 @@ __all__ = [
     "patient_merge",
     "patient_update",
 ]
+
+
+# --- writes by a machine actor (a hospital's ADT feed) ------------------------------------
+# The feed has no user: it is identified by an audit Actor ("hl7:<facility>" with the hospital
+# organisation) and acts for the hospital team, so these functions take the actor and a patient
+# instead of a PatientAccess. Each one audits like its user-facing counterpart.
+
+
+def _audit_system(
+    actor: Actor, patient: Patient, *, action: str, what: str, detail: dict[str, Any]
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        what=what,
+        outcome=AuditOutcome.SUCCESS,
+        patient_id=patient.pk,
+        purpose=Purpose.TREATMENT,
+        reason="system",
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def patient_register_by_system(
+    *, actor: Actor, data: PatientData, identifiers: list[IdentifierInput]
+) -> Patient:
+    """Create a patient reported by a hospital feed. Nobody joins the circle of care: the
+    hospital team reaches the record through the open stay. Raises InvalidIdentifier,
+    DuplicatePatient (same identifier only: a feed cannot confirm a close name), PatientError."""
+    if not data.given_name.strip() and not data.family_name.strip():
+        raise PatientError(_("Enter the person's given name."))
+    checked = _checked(identifiers)
+    if not checked:
+        raise PatientError(
+            _("Enter an identifier, or mark the identity as provisional if there is none.")
+        )
+    strong = [
+        c
+        for c in find_duplicates(
+            identifiers=[(i.system, i.value) for i in checked],
+            given_name="",
+            family_name="",
+            birth_date=None,
+        )
+        if c.kind == "identifier"
+    ]
+    if strong:
+        raise DuplicatePatient(strong)
+    patient = Patient.objects.create(
+        **{name: getattr(data, name) for name in IDENTITY_FIELDS},
+        is_provisional=not any(i.system in NATIONAL_SYSTEMS for i in checked),
+    )
+    for item in checked:
+        PatientIdentifier.objects.create(
+            patient=patient,
+            system=item.system,
+            value=item.value,
+            assigning_authority=item.assigning_authority,
+        )
+    _audit_system(
+        actor,
+        patient,
+        action=AuditAction.CREATE,
+        what="patient",
+        detail={"provisional": patient.is_provisional},
+    )
+    return patient
+
+
+@transaction.atomic
+def patient_update_by_system(
+    *, actor: Actor, patient: Patient, data: PatientData, identifiers: list[IdentifierInput]
+) -> Patient:
+    """Update identity fields a feed sends (empty values do not erase) and add the identifiers
+    the record does not hold yet. Raises InvalidIdentifier, DuplicatePatient."""
+    changed = []
+    for name in IDENTITY_FIELDS:
+        value = getattr(data, name)
+        if value in ("", None, [], "unknown") or getattr(patient, name) == value:
+            continue
+        setattr(patient, name, value)
+        changed.append(name)
+    added = []
+    for item in _checked(identifiers):
+        holder = PatientIdentifier.objects.filter(system=item.system, value=item.value)
+        if item.system == "local":
+            holder = holder.filter(assigning_authority=item.assigning_authority)
+        other = holder.exclude(patient=patient).first()
+        if other is not None:
+            raise DuplicatePatient([])
+        if not holder.exists():
+            PatientIdentifier.objects.create(
+                patient=patient,
+                system=item.system,
+                value=item.value,
+                assigning_authority=item.assigning_authority,
+            )
+            added.append(item.system)
+            if item.system in NATIONAL_SYSTEMS and patient.is_provisional:
+                patient.is_provisional = False
+                changed.append("is_provisional")
+    if changed:
+        patient.save(update_fields=changed)
+    if changed or added:
+        _audit_system(
+            actor,
+            patient,
+            action=AuditAction.UPDATE,
+            what="patient",
+            detail={"fields": changed, "identifiers": added},
+        )
+    return patient
+
+
+def patient_merge_by_system(*, actor: Actor, source: Patient, target: Patient) -> Patient:
+    """`patient_merge` for a feed (HL7 A40): same moves, same audit, the actor being the feed."""
+    access = {
+        "basis": "system",
+        "visibility": Visibility.FULL,
+        "purpose": Purpose.TREATMENT,
+        "can_manage": True,
+        "actor": actor,
+        "user": None,
+    }
+    return patient_merge(
+        source=PatientAccess(patient=source, **access),  # type: ignore[arg-type]
+        target=PatientAccess(patient=target, **access),  # type: ignore[arg-type]
+    )
+
+
+def circle_notify(
+    *, patient: Patient, kind: str, params: dict[str, Any], key: str | None = None
+) -> int:
+    """Tell the circle of care (users of active members who see anything) what happened,
+    through the notification outbox, in the caller's transaction. Returns how many users."""
+    today = timezone.localdate()
+    members = (
+        CircleMember.objects.filter(patient=patient, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .exclude(visibility=Visibility.NONE)
+        .select_related("professional__user")
+    )
+    users = {
+        m.professional.user.pk: m.professional.user
+        for m in members
+        if m.professional and m.professional.user and m.professional.user.is_active
+    }
+    link = reverse("patients:detail", args=[patient.pk])
+    for user_id, user in sorted(users.items()):
+        notification_create(
+            recipient=user,
+            kind=kind,
+            params=params,
+            link=link,
+            patient_id=patient.pk,
+            key=f"{key}-{user_id}" if key else None,
+        )
+    return len(users)

@@ -16,3 +16,18 @@ BREAK_THE_GLASS = register(
         _("Emergency access to a record you follow"),
     )
 )
+
+STAY_ADMITTED = register(
+    NotificationKind(
+        "stay.admitted",
+        gettext_noop("A patient you follow was admitted to %(hospital)s"),
+        _("Admission of a patient you follow"),
+    )
+)
+STAY_DISCHARGED = register(
+    NotificationKind(
+        "stay.discharged",
+        gettext_noop("A patient you follow left %(hospital)s"),
+        _("Discharge of a patient you follow"),
+    )
+)

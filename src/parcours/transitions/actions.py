@@ -39,6 +39,8 @@ def stay_admit(
     ward: Organisation | None = None,
     admitted_at: datetime | None = None,
     expected_discharge_at: datetime | None = None,
+    external_id: str = "",
+    source: str = "",
     actor: Actor,
 ) -> Stay:
     """Open a stay (by hand or from the hospital's ADT feed)."""
@@ -52,6 +54,8 @@ def stay_admit(
         ward=ward,
         admitted_at=admitted_at or timezone.now(),
         expected_discharge_at=expected_discharge_at,
+        external_id=external_id,
+        source=source,
     )
     _audit(actor=actor, stay=stay, action=AuditAction.CREATE, what="stay")
     return stay
@@ -77,4 +81,31 @@ def stay_cancel(*, stay: Stay, actor: Actor) -> Stay:
     stay.status = StayStatus.CANCELLED
     stay.save(update_fields=["status"])
     _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-cancel")
+    return stay
+
+
+@transaction.atomic
+def stay_transfer(*, stay: Stay, ward: Organisation | None, actor: Actor) -> Stay:
+    """Move an open stay to another ward of its hospital (None: ward unknown)."""
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.status != StayStatus.OPEN:
+        raise StayError(_("Only an open stay can be transferred."))
+    if ward is not None and ward.parent_id != stay.hospital_id:
+        raise StayError(_("This ward does not belong to this hospital."))
+    stay.ward = ward
+    stay.save(update_fields=["ward"])
+    _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-transfer")
+    return stay
+
+
+@transaction.atomic
+def stay_reopen(*, stay: Stay, actor: Actor) -> Stay:
+    """Undo a discharge (the discharge was entered in error)."""
+    stay = Stay.objects.select_for_update().get(pk=stay.pk)
+    if stay.status != StayStatus.DISCHARGED:
+        raise StayError(_("Only a discharged stay can be reopened."))
+    stay.status = StayStatus.OPEN
+    stay.discharged_at = None
+    stay.save(update_fields=["status", "discharged_at"])
+    _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-reopen")
     return stay

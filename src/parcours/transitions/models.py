@@ -25,12 +25,22 @@ class Stay(models.Model):
     expected_discharge_at = models.DateTimeField(_("expected discharge"), null=True, blank=True)
     discharged_at = models.DateTimeField(_("discharged"), null=True, blank=True)
     status = models.CharField(max_length=12, choices=StayStatus.choices, default=StayStatus.OPEN)
+    # The sender's visit number (HL7 PV1-19) and the sender (HL7 MSH-4 facility): "" by hand.
+    external_id = models.CharField(_("visit number"), max_length=100, blank=True, default="")
+    source = models.CharField(_("source"), max_length=100, blank=True, default="")
 
     class Meta:
         verbose_name = _("hospital stay")
         verbose_name_plural = _("hospital stays")
         ordering = ["-admitted_at"]
         indexes = [models.Index(fields=["patient", "status"], name="stay_patient_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="stay_source_external_id_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"stay of patient {self.patient_id} at {self.hospital_id} ({self.status})"

@@ -5,12 +5,10 @@ event to patients and stays and says so with `Outcome.APPLIED`, or raises `NotAp
 (→ AE with the reason) when the message is understood but cannot be applied. It runs inside
 the ingestion transaction, in a savepoint: whatever it wrote is rolled back if it raises.
 
-Patients and stays are being built beside this module, so the implementation installed today,
-`AcceptForProcessing`, applies nothing: it checks what it can (the organisation the source is
-mapped to is active) and returns `Outcome.ACCEPTED`, which stores the message as `received`
-and acknowledges it AA, meaning "validated and stored durably, accepted for processing".
-Wiring the domain is a new class implementing `AdtDomainPort` with the patients and
-transitions actions, installed with `use_domain_port` (docs/interop.md, "What is next").
+The default port is `domain_actions.DomainActionsPort`, which applies each event with the
+patients and transitions actions. `AcceptForProcessing` below applies nothing: it checks that
+the source's organisation is active and returns `Outcome.ACCEPTED` (status `received`); the
+transport's own tests install it with `use_domain_port`.
 The domain never imports this package.
 """
 
@@ -91,7 +89,7 @@ class AdtDomainPort(Protocol):
 
 
 class AcceptForProcessing:
-    """Today's port: nothing is applied to patients or stays (see the module docstring)."""
+    """The transport-only port: nothing is applied to patients or stays (for tests)."""
 
     def _accept(self, source: Hl7Source) -> Outcome:
         organisation = source.organisation

@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from parcours.interop.hl7v2.domain import (
-    AcceptForProcessing,
     AdtDomainPort,
     Discharge,
     NotApplicable,
     Outcome,
 )
+from parcours.interop.hl7v2.domain_actions import DomainActionsPort
 from parcours.interop.hl7v2.parse import AdtMessage, PatientIdentity, Visit
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[[AdtMessage, "Hl7Source", AdtDomainPort], Outcome]
 
-_port: AdtDomainPort = AcceptForProcessing()
+_port: AdtDomainPort = DomainActionsPort()
 
 
 def domain_port() -> AdtDomainPort:

@@ -1,0 +1,312 @@
+"""The wired port: each ADT event applied through the patients and transitions actions.
+
+- Patients are matched on PID-3: NNBEL → Belgian NISS (BIS when the month is +20/+40), NNFRA →
+  French NIR, anything else → a local identifier assigned by the source's hospital. An invalid
+  national number is refused (AE `invalid_identifier`): a wrong number must not be attached to
+  a record, and the hospital corrects it and sends again. An unknown patient is created.
+- Stays are keyed on PV1-19 (visit number) with the source's facility.
+- The actor of every write is the feed: "hl7:<facility>", organisation the source's hospital.
+- Admission and discharge notify the circle of care through the messaging outbox (kinds
+  `stay.admitted` / `stay.discharged`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from parcours.audit.actions import Actor
+from parcours.directory.models import Organisation
+from parcours.interop.hl7v2.domain import Discharge, NotApplicable, Outcome
+from parcours.interop.hl7v2.parse import AdtMessage, Identifier, Location, PatientIdentity
+from parcours.patients.actions import (
+    DuplicatePatient,
+    IdentifierInput,
+    PatientData,
+    PatientError,
+    circle_notify,
+    patient_merge_by_system,
+    patient_register_by_system,
+    patient_update_by_system,
+)
+from parcours.patients.identifiers import IdentifierSystem, InvalidIdentifier
+from parcours.patients.models import Patient, PatientIdentifier, PatientStatus
+from parcours.patients.notifications import STAY_ADMITTED, STAY_DISCHARGED
+from parcours.territory.models import Municipality
+from parcours.transitions.actions import (
+    StayError,
+    stay_admit,
+    stay_cancel,
+    stay_discharge,
+    stay_reopen,
+    stay_transfer,
+)
+from parcours.transitions.models import Stay
+
+if TYPE_CHECKING:
+    from parcours.interop.models import Hl7Source
+
+logger = logging.getLogger(__name__)
+
+SEX = {"F": "female", "M": "male", "O": "other", "U": "unknown", "A": "other", "N": "unknown"}
+NATIONAL_TYPES = {"NNBEL": IdentifierSystem.BE_NISS, "NNFRA": IdentifierSystem.FR_NIR}
+
+
+def feed_actor(source: Hl7Source) -> Actor:
+    return Actor(
+        user_id=None,
+        username=f"hl7:{source.facility}",
+        role="system",
+        organisation=source.organisation.code,
+    )
+
+
+def _identifier_input(item: Identifier, source: Hl7Source) -> IdentifierInput:
+    system = NATIONAL_TYPES.get(item.type_code.upper())
+    value = item.value
+    if system == IdentifierSystem.BE_NISS and len(value) == 11 and value.isdigit():
+        system = IdentifierSystem.BE_BIS if int(value[2:4]) >= 20 else system
+    if system is not None:
+        return IdentifierInput(system, item.value)
+    return IdentifierInput(IdentifierSystem.LOCAL, item.value, source.organisation)
+
+
+def _identifiers(identity: PatientIdentity, source: Hl7Source) -> list[IdentifierInput]:
+    return [_identifier_input(i, source) for i in identity.identifiers if i.value]
+
+
+def _holder(item: IdentifierInput) -> Patient | None:
+    rows = PatientIdentifier.objects.filter(system=item.system, value=item.value)
+    if item.system == IdentifierSystem.LOCAL:
+        rows = rows.filter(assigning_authority=item.assigning_authority)
+    row = rows.select_related("patient").first()
+    if row is None:
+        return None
+    patient = row.patient
+    while patient.status == PatientStatus.MERGED and patient.merged_into_id:
+        patient = Patient.objects.get(pk=patient.merged_into_id)
+    return patient
+
+
+def _municipality(postcode: str, city: str) -> int | None:
+    if not postcode:
+        return None
+    rows = Municipality.objects.annotate(codes=Cast("postcodes", TextField()))
+    candidates = [
+        m for m in rows.filter(codes__contains=f'"{postcode}"')[:20] if postcode in m.postcodes
+    ]
+    if len(candidates) > 1 and city:
+        named = [
+            m for m in candidates if city.casefold() in {str(n).casefold() for n in m.name.values()}
+        ]
+        candidates = named or candidates[:1]
+    return candidates[0].pk if candidates else None
+
+
+def _data(identity: PatientIdentity) -> PatientData:
+    name = next((n for n in identity.names if n.type_code in ("L", "")), None) or (
+        identity.names[0] if identity.names else None
+    )
+    address = identity.addresses[0] if identity.addresses else None
+    phone = next((p.number for p in identity.home_phones if p.number), "")
+    return PatientData(
+        given_name=name.given if name else "",
+        family_name=name.family if name else "",
+        birth_date=identity.birth_date,
+        administrative_sex=SEX.get(identity.sex.upper(), "unknown"),
+        address_line=address.street if address else "",
+        postcode=address.postcode[:10] if address else "",
+        municipality_id=_municipality(address.postcode, address.city) if address else None,
+        phone=phone[:40],
+    )
+
+
+class DomainActionsPort:
+    """Applies ADT events with the patients and transitions actions (see the module docstring)."""
+
+    # --- patients ---------------------------------------------------------------------
+
+    def _patient(self, message: AdtMessage, source: Hl7Source, *, update: bool = True) -> Patient:
+        if not source.organisation.active:
+            raise NotApplicable("inactive_organisation", {"organisation": source.organisation.code})
+        identity = message.patient
+        assert identity is not None  # checked by the handler
+        items = _identifiers(identity, source)
+        actor = feed_actor(source)
+        try:
+            found = {p.pk: p for p in (_holder(i) for i in items) if p is not None}
+            if len(found) > 1:
+                raise NotApplicable("identifiers_conflict", location="PID^1^3")
+            data = _data(identity)
+            if not found:
+                return patient_register_by_system(actor=actor, data=data, identifiers=items)
+            patient = next(iter(found.values()))
+            if update:
+                return patient_update_by_system(
+                    actor=actor, patient=patient, data=data, identifiers=items
+                )
+            return patient
+        except InvalidIdentifier as exc:
+            raise NotApplicable(
+                "invalid_identifier", {"detail": str(exc.message)}, "PID^1^3"
+            ) from exc
+        except DuplicatePatient as exc:
+            raise NotApplicable("identifiers_conflict", location="PID^1^3") from exc
+        except PatientError as exc:
+            raise NotApplicable("patient_refused", {"detail": str(exc.message)}, "PID^1^5") from exc
+
+    # --- stays ------------------------------------------------------------------------
+
+    def _visit_number(self, message: AdtMessage) -> str:
+        assert message.visit is not None and message.visit.visit_number is not None
+        return message.visit.visit_number.value
+
+    def _stay(self, message: AdtMessage, source: Hl7Source, patient: Patient) -> Stay:
+        number = self._visit_number(message)
+        stay = Stay.objects.filter(source=source.facility, external_id=number).first()
+        if stay is None:
+            raise NotApplicable("no_such_stay", {"visit": number}, "PV1^1^19")
+        if stay.patient_id != patient.pk:
+            raise NotApplicable("stay_of_another_patient", {"visit": number}, "PV1^1^19")
+        return stay
+
+    def _ward(self, location: Location | None, source: Hl7Source) -> Organisation | None:
+        if location is None or not location.point_of_care:
+            return None
+        code = f"{source.organisation.code}-{location.point_of_care.lower()}"
+        ward = Organisation.objects.filter(code=code, parent=source.organisation).first()
+        if ward is None:
+            logger.warning(
+                "hl7 %s: no ward %s for point of care %s",
+                source.facility,
+                code,
+                location.point_of_care,
+            )
+        return ward
+
+    def _state(self, exc: StayError, message: AdtMessage) -> NotApplicable:
+        return NotApplicable(
+            "stay_state", {"visit": self._visit_number(message), "detail": str(exc)}, "PV1^1^19"
+        )
+
+    def _notify(self, stay: Stay, kind: str) -> None:
+        circle_notify(
+            patient=stay.patient,
+            kind=kind,
+            params={"hospital": stay.hospital.display_name},
+            key=f"{kind}-{stay.pk}",
+        )
+
+    def _open(self, message: AdtMessage, source: Hl7Source) -> Outcome:
+        patient = self._patient(message, source)
+        number = self._visit_number(message)
+        if Stay.objects.filter(source=source.facility, external_id=number).exists():
+            raise NotApplicable("stay_exists", {"visit": number}, "PV1^1^19")
+        assert message.visit is not None
+        try:
+            stay = stay_admit(
+                patient=patient,
+                hospital=source.organisation,
+                ward=self._ward(message.visit.location, source),
+                admitted_at=message.visit.admit_time or message.event_time or timezone.now(),
+                external_id=number,
+                source=source.facility,
+                actor=feed_actor(source),
+            )
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        self._notify(stay, STAY_ADMITTED.code)
+        return Outcome.APPLIED
+
+    def admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        return self._open(message, source)
+
+    def register(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        return self._open(message, source)
+
+    def pre_admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        # Stay has no planned state yet: refuse rather than open a stay that has not begun.
+        raise NotApplicable("preadmission_unsupported")
+
+    def transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        patient = self._patient(message, source, update=False)
+        stay = self._stay(message, source, patient)
+        assert message.visit is not None
+        try:
+            stay_transfer(
+                stay=stay, ward=self._ward(message.visit.location, source), actor=feed_actor(source)
+            )
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        return Outcome.APPLIED
+
+    def cancel_transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        # A12: PV1-3 is where the patient is back to (HL7 2.5 §3.3.12).
+        return self.transfer(message=message, source=source)
+
+    def discharge(self, *, message: AdtMessage, source: Hl7Source, discharge: Discharge) -> Outcome:
+        patient = self._patient(message, source, update=False)
+        stay = self._stay(message, source, patient)
+        assert message.visit is not None
+        try:
+            stay = stay_discharge(
+                stay=stay,
+                actor=feed_actor(source),
+                discharged_at=message.visit.discharge_time or message.event_time,
+            )
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        self._notify(stay, STAY_DISCHARGED.code)
+        return Outcome.APPLIED
+
+    def cancel_admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        patient = self._patient(message, source, update=False)
+        stay = self._stay(message, source, patient)
+        try:
+            stay_cancel(stay=stay, actor=feed_actor(source))
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        return Outcome.APPLIED
+
+    def cancel_discharge(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        patient = self._patient(message, source, update=False)
+        stay = self._stay(message, source, patient)
+        try:
+            stay_reopen(stay=stay, actor=feed_actor(source))
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        return Outcome.APPLIED
+
+    def update(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        self._patient(message, source)
+        return Outcome.APPLIED
+
+    def merge(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
+        actor = feed_actor(source)
+        for merge in message.merges:
+            identity = merge.surviving
+            try:
+                retired = {
+                    p.pk: p
+                    for p in (
+                        _holder(_identifier_input(i, source)) for i in merge.retired_identifiers
+                    )
+                    if p is not None
+                }
+            except InvalidIdentifier as exc:
+                raise NotApplicable(
+                    "invalid_identifier", {"detail": str(exc.message)}, "MRG^1^1"
+                ) from exc
+            if not retired:
+                value = merge.retired_identifiers[0].value
+                raise NotApplicable("unknown_retired_patient", {"identifier": value}, "MRG^1^1")
+            target = self._patient(replace(message, patient=identity), source)
+            for patient in retired.values():
+                if patient.pk != target.pk:
+                    patient_merge_by_system(actor=actor, source=patient, target=target)
+        return Outcome.APPLIED

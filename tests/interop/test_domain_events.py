@@ -1,0 +1,238 @@
+"""ADT events applied to patients and stays, through a real MLLP socket (R7 included)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.utils import translation
+
+from parcours.audit.models import AuditEvent
+from parcours.interop.hl7v2.reasons import reason_text
+from parcours.interop.models import Hl7Source, InboundMessage, InboundStatus
+from parcours.messaging.models import Notification
+from parcours.patients.models import CircleMember, Patient, PatientStatus
+from parcours.transitions.models import Stay, StayStatus
+from tests.factories import OrganisationFactory, UserFactory
+from tests.interop.support import RunningServer, ack_code, fixture_text, mllp_server, send
+from tests.patients.conftest import professional_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+VISIT = "V20250312-0007"
+NISS = "48021408235^^^NISS&2.16.840.1.113883.3.6777.5.1&ISO^NNBEL"
+PID3 = "000123456^^^CHU_BXL&1.3.6.1.4.1.99999.1&ISO^PI~" + NISS
+_counter = iter(range(1, 10_000))
+
+
+@pytest.fixture
+def server(chu_bxl: Hl7Source) -> Iterator[RunningServer]:
+    with mllp_server() as running:
+        yield running
+
+
+def message(name: str, *, replace: dict[str, str] | None = None) -> str:
+    """A sample message with a fresh MSH-10, and text replacements."""
+    text = fixture_text(name)
+    for old, new in (replace or {}).items():
+        text = text.replace(old, new)
+    segments = text.split("\r")
+    fields = segments[0].split("|")
+    fields[9] = f"T-{next(_counter)}"
+    segments[0] = "|".join(fields)
+    return "\r".join(segments)
+
+
+def deliver(server: RunningServer, name: str, **kwargs: dict[str, str]) -> tuple[str, str]:
+    ack = send(server.port, message(name, **kwargs))
+    code = ack_code(ack)
+    err = str(ack.segment("ERR")(8)) if code != "AA" else ""
+    return code, err
+
+
+def reason_of_last() -> str:
+    return InboundMessage.objects.order_by("-pk").first().error_code  # type: ignore[union-attr]
+
+
+def stay() -> Stay:
+    return Stay.objects.get(source="CHU_BXL", external_id=VISIT)
+
+
+def test_a01_creates_the_patient_and_opens_the_stay(server: RunningServer) -> None:
+    ward = OrganisationFactory(
+        code="chu-bxl-ger", type="ward", parent=Hl7Source.objects.get().organisation
+    )
+
+    assert deliver(server, "a01_admit.hl7") == ("AA", "")
+
+    patient = Patient.objects.get()
+    assert (patient.given_name, patient.family_name) == ("Marie", "PEETERS")
+    assert str(patient.birth_date) == "1948-02-14"
+    assert patient.administrative_sex == "female"
+    assert patient.postcode == "1000" and patient.address_line == "Rue de la Loi 16"
+    assert not patient.is_provisional
+    assert {(i.system, i.value) for i in patient.identifiers.all()} == {
+        ("local", "000123456"),
+        ("be-niss", "48021408235"),
+    }
+    opened = stay()
+    assert opened.status == StayStatus.OPEN and opened.ward == ward
+    assert opened.patient == patient
+    assert InboundMessage.objects.get().status == InboundStatus.APPLIED
+    actors = set(AuditEvent.objects.values_list("username", "organisation"))
+    assert actors == {("hl7:CHU_BXL", "chu-bxl")}
+
+
+def test_unknown_ward_code_opens_the_stay_without_a_ward(server: RunningServer) -> None:
+    assert deliver(server, "a01_admit.hl7")[0] == "AA"
+    assert stay().ward is None
+
+
+def test_full_story_transfer_discharge(server: RunningServer) -> None:
+    hospital = Hl7Source.objects.get().organisation
+    OrganisationFactory(code="chu-bxl-ger", type="ward", parent=hospital)
+    car = OrganisationFactory(code="chu-bxl-car", type="ward", parent=hospital)
+    deliver(server, "a01_admit.hl7")
+
+    assert deliver(server, "a02_transfer.hl7")[0] == "AA"
+    assert stay().ward == car
+    assert deliver(server, "a12_cancel_transfer.hl7")[0] == "AA"
+    assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
+    assert deliver(server, "a03_discharge.hl7")[0] == "AA"
+    assert stay().status == StayStatus.DISCHARGED and stay().discharged_at is not None
+    assert deliver(server, "a13_cancel_discharge.hl7")[0] == "AA"
+    assert stay().status == StayStatus.OPEN and stay().discharged_at is None
+    assert deliver(server, "a11_cancel_admit.hl7")[0] == "AA"
+    assert stay().status == StayStatus.CANCELLED
+    assert Stay.objects.count() == 1 and Patient.objects.count() == 1
+
+
+def test_a04_registers_and_a05_is_refused(server: RunningServer) -> None:
+    assert deliver(server, "a04_register.hl7")[0] == "AA"
+    assert Stay.objects.get().status == StayStatus.OPEN
+    code, err = deliver(server, "a05_preadmit.hl7")
+    assert code == "AE" and "Pre-admissions (A05)" in err
+    assert Stay.objects.count() == 1
+
+
+def test_a08_updates_demographics_even_after_discharge(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    deliver(server, "a03_discharge.hl7")
+
+    assert deliver(server, "a08_update.hl7")[0] == "AA"  # the patient moved
+
+    assert Patient.objects.get().address_line == "Chaussée de Wavre 300"
+    assert stay().status == StayStatus.DISCHARGED
+
+
+def test_out_of_order_discharge_before_admission_is_refused_then_replayable(
+    server: RunningServer,
+) -> None:
+    code, err = deliver(server, "a03_discharge.hl7")
+    assert code == "AE" and VISIT in err
+    assert reason_of_last() == "no_such_stay"
+    assert not Stay.objects.exists()
+
+    assert deliver(server, "a01_admit.hl7")[0] == "AA"
+    assert deliver(server, "a03_discharge.hl7")[0] == "AA"
+    assert Stay.objects.get().status == StayStatus.DISCHARGED
+
+
+def test_corrective_events_on_the_wrong_state_are_refused(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    assert deliver(server, "a13_cancel_discharge.hl7")[0] == "AE"  # never discharged
+    assert reason_of_last() == "stay_state"
+    assert deliver(server, "a01_admit.hl7")[0] == "AE"  # same visit number, other MSH-10
+    assert reason_of_last() == "stay_exists"
+    deliver(server, "a03_discharge.hl7")
+    assert deliver(server, "a03_discharge.hl7")[0] == "AE"  # discharged twice
+    assert Stay.objects.count() == 1 and stay().status == StayStatus.DISCHARGED
+
+
+def test_repeated_pid3_matches_the_same_patient(server: RunningServer) -> None:
+    deliver(
+        server,
+        "a01_admit.hl7",
+        replace={"~" + NISS: ""},
+    )
+    patient = Patient.objects.get()
+    assert patient.is_provisional
+
+    assert deliver(server, "edge_repeated_pid3.hl7")[0] == "AA"
+
+    assert Patient.objects.get() == patient
+    patient.refresh_from_db()
+    assert not patient.is_provisional
+    assert patient.identifiers.count() == 3  # local PI, NISS, MR-77
+
+
+def test_invalid_niss_is_refused_with_a_clear_reason(server: RunningServer) -> None:
+    code, err = deliver(server, "a01_admit.hl7", replace={"48021408235": "48021408236"})
+    assert code == "AE" and "PID-3" in err
+    assert reason_of_last() == "invalid_identifier"
+    assert not Patient.objects.exists() and not Stay.objects.exists()
+
+
+def test_a40_merges_keeping_everything(server: RunningServer) -> None:
+    retired = "000999111^^^CHU_BXL&1.3.6.1.4.1.99999.1&ISO^PI"
+    deliver(
+        server,
+        "a01_admit.hl7",
+        replace={
+            PID3: retired,
+        },
+    )
+    old = Patient.objects.get()
+    old_stay = Stay.objects.get()
+
+    assert deliver(server, "a40_merge.hl7")[0] == "AA"  # the surviving PID-3 is created
+    survivor = Patient.objects.exclude(pk=old.pk).get()
+
+    old.refresh_from_db()
+    old_stay.refresh_from_db()
+    assert old.status == PatientStatus.MERGED and old.merged_into == survivor
+    assert old_stay.patient == survivor and Stay.objects.filter(patient=survivor).count() == 1
+    assert survivor.identifiers.filter(value="000999111").exists()
+    # the retired identifier now leads to the survivor
+    assert (
+        deliver(
+            server,
+            "a03_discharge.hl7",
+            replace={
+                PID3: retired,
+            },
+        )[0]
+        == "AA"
+    )
+
+
+def test_a40_with_an_unknown_retired_identifier_is_refused(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    code, err = deliver(server, "a40_merge.hl7")
+    assert code == "AE" and "000999111" in err
+    assert Patient.objects.get().status == PatientStatus.ACTIVE
+
+
+def test_admission_and_discharge_notify_the_circle(server: RunningServer) -> None:
+    deliver(server, "edge_repeated_pid3.hl7")
+    patient = Patient.objects.get()
+    gp_user = UserFactory(username="gp-anne", first_name="Anne", last_name="Lemaire")
+    gp = professional_for(gp_user, "gp", OrganisationFactory(code="mm-louise"))
+    CircleMember.objects.create(patient=patient, role="gp", professional=gp, visibility="full")
+
+    deliver(server, "a01_admit.hl7")
+    deliver(server, "a03_discharge.hl7")
+
+    kinds = list(
+        Notification.objects.filter(recipient=gp_user).order_by("pk").values_list("kind", flat=True)
+    )
+    assert kinds == ["stay.admitted", "stay.discharged"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("fr", "Aucun séjour"), ("nl", "Geen verblijf")],
+)
+def test_reasons_are_translated(language: str, expected: str) -> None:
+    with translation.override(language):
+        assert reason_text("no_such_stay", {"visit": VISIT}).startswith(expected)
