@@ -53,6 +53,7 @@ api = NinjaAPI(
 )
 api.add_router("/screenings/", screenings_router)
 api.add_router("/notifications/", notifications_router)
+api.add_router("/conversations/", "parcours.messaging.api.conversations_router")
 
 
 api.add_router("/patients/", "parcours.patients.api.router")

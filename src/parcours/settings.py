@@ -186,6 +186,8 @@ else:
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NOTIFY_MAX_ATTEMPTS = env.integer("PARCOURS_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+ATTACHMENT_MAX_BYTES = env.integer("PARCOURS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+ATTACHMENT_ROOT = DATA_DIR / "attachments"
 SITE_URL = env.url("PARCOURS_SITE_URL", "http://127.0.0.1:8000", {"http", "https"})
 
 # The port of the WebSocket server when `parcours serve` runs it beside the WSGI workers; pages

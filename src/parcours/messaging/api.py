@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from parcours.accounts.models import User
 from parcours.messaging import actions, selectors
@@ -57,3 +61,132 @@ def list_notifications(request: HttpRequest, limit: int = 50) -> NotificationLis
 def mark_read(request: HttpRequest, body: MarkReadIn) -> MarkReadOut:
     user: User = request.auth  # type: ignore[attr-defined]
     return MarkReadOut(marked=actions.notification_mark_read(user=user, notification_ids=body.ids))
+
+
+# --- Conversations -------------------------------------------------------------------------
+
+conversations_router = Router(tags=["conversations"])
+
+
+class ConversationOut(Schema):
+    id: int
+    kind: str
+    patient_id: int | None
+    title: str
+    last_message_at: datetime | None
+    unread: int
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    author: str
+    author_name: str
+    body: str
+    created_at: datetime
+    mentions: list[str]
+    attachments: list[AttachmentOut]
+
+
+class MessagePageOut(Schema):
+    items: list[MessageOut]
+    next_before: int | None
+
+
+class MessageIn(Schema):
+    body: str
+    mentions: list[str] = []
+    client_key: str | None = None
+
+
+def _conversation(request: HttpRequest, conversation_id: int, action: str = "read") -> Any:
+    from parcours.messaging.conversations import ConversationNotFound, conversation_access
+
+    try:
+        return conversation_access(request.auth, conversation_id, action=action)  # type: ignore[attr-defined]
+    except ConversationNotFound:
+        raise HttpError(404, gettext("This conversation does not exist.")) from None
+
+
+def _message_out(message: Any) -> MessageOut:
+    return MessageOut(
+        id=message.pk,
+        author=message.author.username,
+        author_name=message.author.get_full_name() or message.author.username,
+        body=message.body,
+        created_at=message.created_at,
+        mentions=[user.username for user in message.mentions.all()],
+        attachments=[
+            AttachmentOut(
+                id=a.pk,
+                filename=a.filename,
+                size=a.size,
+                url=reverse("conversations:attachment", args=[a.pk]),
+            )
+            for a in message.attachments.all()
+        ],
+    )
+
+
+@conversations_router.get("/", response=list[ConversationOut], summary="My conversations")
+def list_conversations(request: HttpRequest, limit: int = 50) -> list[ConversationOut]:
+    from parcours.messaging.conversations import conversation_list
+
+    user: User = request.auth  # type: ignore[attr-defined]
+    return [
+        ConversationOut(
+            id=c.pk,
+            kind=c.kind,
+            patient_id=c.patient_id,
+            title=c.patient.display_name if c.patient else c.subject,
+            last_message_at=c.last_message_at,
+            unread=c.unread,
+        )
+        for c in conversation_list(user, limit=max(1, min(limit, 100)))
+    ]
+
+
+@conversations_router.get(
+    "/{conversation_id}/messages",
+    response=MessagePageOut,
+    summary="Messages of a conversation, newest page first; page back with `before`",
+)
+def list_messages(
+    request: HttpRequest, conversation_id: int, before: int | None = None, limit: int = 50
+) -> MessagePageOut:
+    from parcours.messaging.conversation_actions import conversation_mark_read
+    from parcours.messaging.conversations import messages_page
+
+    access = _conversation(request, conversation_id)
+    page = messages_page(access, before=before, limit=max(1, min(limit, 200)))
+    if before is None:
+        conversation_mark_read(access=access)
+    more = bool(page) and access.conversation.messages.filter(pk__lt=page[0].pk).exists()
+    return MessagePageOut(
+        items=[_message_out(m) for m in page], next_before=page[0].pk if more else None
+    )
+
+
+@conversations_router.post(
+    "/{conversation_id}/messages",
+    response={201: MessageOut, 422: dict[str, str]},
+    summary="Post a message (text; attachments through the page)",
+)
+def post_message(request: HttpRequest, conversation_id: int, body: MessageIn) -> Any:
+    from parcours.messaging.conversation_actions import InvalidMessage, conversation_message_post
+
+    access = _conversation(request, conversation_id, action="create")
+    mention_ids = list(User.objects.filter(username__in=body.mentions).values_list("pk", flat=True))
+    try:
+        message = conversation_message_post(
+            access=access, body=body.body, mention_ids=mention_ids, client_key=body.client_key
+        )
+    except InvalidMessage as exc:
+        return 422, {"detail": str(exc)}
+    return 201, _message_out(message)

@@ -71,3 +71,10 @@ TASK_ASSIGNED = register(
         webhook=False,
     )
 )
+MESSAGE_MENTION = register(
+    NotificationKind(
+        "message.mention",
+        gettext_noop("%(sender)s mentioned you in a conversation"),
+        _("You were mentioned in a conversation"),
+    )
+)

@@ -204,3 +204,142 @@ class WebhookEndpoint(models.Model):
 
     def accepts(self, kind: str) -> bool:
         return self.active and (not self.kinds or kind in self.kinds)
+
+
+# --- Conversations (see docs/messaging.md) ------------------------------------------------
+
+
+class ConversationKind(models.TextChoices):
+    PATIENT = "patient", _("About a patient")
+    DIRECT = "direct", _("Between professionals")
+
+
+class Conversation(models.Model):
+    """A patient's conversation (readers: whoever access.py lets in, decided at each read) or a
+    direct conversation between named professionals (readers: its ConversationMember rows)."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ConversationKind.choices)
+    patient = models.ForeignKey(
+        "patients.Patient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="conversations",
+    )
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_message_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("conversation")
+        verbose_name_plural = _("conversations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=models.Q(patient__isnull=False),
+                name="conversation_one_per_patient",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(kind="patient", patient__isnull=False))
+                | (models.Q(kind="direct", patient__isnull=True)),
+                name="conversation_kind_matches_patient",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+class ConversationMember(models.Model):
+    """A participant of a direct conversation. Patient conversations have none: the circle of
+    care, as access.py sees it at read time, decides."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conversation_memberships"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="conversation_member_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.user_id}"
+
+
+class ConversationMessage(models.Model):
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # The client's idempotency key: a retried post gives the first message (UNIQUE, no window).
+    # NULL, not "", when absent: the UNIQUE constraint must ignore messages without one.
+    client_key = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="conversation_mentions"
+    )
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["author", "client_key"], name="conversation_message_client_key"
+            )
+        ]
+        indexes = [models.Index(fields=["conversation", "id"], name="conversation_messages")]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}#{self.pk}"
+
+
+class Attachment(models.Model):
+    """A file of a message, stored under ATTACHMENT_ROOT by a random name, outside the DB."""
+
+    message = models.ForeignKey(
+        ConversationMessage, on_delete=models.CASCADE, related_name="attachments"
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    stored_name = models.CharField(max_length=80, unique=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ConversationReadState(models.Model):
+    """How far one participant has read one conversation."""
+
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="read_states"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    last_read_message = models.ForeignKey(
+        ConversationMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "user"], name="conversation_read_state_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id} {self.user_id} ≤ {self.last_read_message_id}"

@@ -18,9 +18,13 @@
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
       document.dispatchEvent(new CustomEvent("parcours:live", { detail: event }));
-      if (!event.topic) { return; }
-      document.querySelectorAll('[data-live-topic="' + event.topic + '"]').forEach(function (el) {
-        if (window.htmx) { window.htmx.trigger(el, "live"); }
+      // An event may concern several parts of a page: "topics" lists them all.
+      var topics = Array.isArray(event.topics) ? event.topics : (event.topic ? [event.topic] : []);
+      topics.forEach(function (topic) {
+        if (typeof topic !== "string" || !/^[\w.-]+$/.test(topic)) { return; }
+        document.querySelectorAll('[data-live-topic="' + topic + '"]').forEach(function (el) {
+          if (window.htmx) { window.htmx.trigger(el, "live"); }
+        });
       });
     });
     socket.addEventListener("close", function (closing) {
