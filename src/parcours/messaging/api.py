@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from parcours.accounts.models import User
@@ -188,5 +188,5 @@ def post_message(request: HttpRequest, conversation_id: int, body: MessageIn) ->
             access=access, body=body.body, mention_ids=mention_ids, client_key=body.client_key
         )
     except InvalidMessage as exc:
-        return 422, {"detail": str(exc)}
-    return 201, _message_out(message)
+        return Status(422, {"detail": str(exc)})
+    return Status(201, _message_out(message))

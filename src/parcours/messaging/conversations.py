@@ -165,9 +165,19 @@ def conversations_for(user: User) -> QuerySet[Conversation]:
         Conversation.objects.filter(visible)
         .filter(last_message_at__isnull=False)
         .select_related("patient")
-        .annotate(last_read=Coalesce(Subquery(last_read), Value(0)))
         .annotate(
-            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            last_read=Coalesce(
+                Subquery(last_read, output_field=IntegerField()),
+                Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .annotate(
+            unread=Coalesce(
+                Subquery(unread, output_field=IntegerField()),
+                Value(0),
+                output_field=IntegerField(),
+            ),
         )
         .order_by("-last_message_at", "-pk")
         .distinct()
