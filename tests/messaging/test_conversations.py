@@ -1,6 +1,10 @@
 """Conversations: open only to the circle of care (through access.py), direct conversations,
 mentions, read state, the JSON API and the live event sent on commit."""
 
+# The circle-of-care personas come from tests/patients/conftest.py: pytest injects the imported
+# fixtures by name, which ruff reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from pathlib import Path

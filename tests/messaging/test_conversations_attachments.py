@@ -1,6 +1,10 @@
 """Attachments: type by extension and content, size limit, storage outside the database, and
 downloads only after the conversation's access check."""
 
+# The circle-of-care personas come from tests/patients/conftest.py: pytest injects the imported
+# fixtures by name, which ruff reads as redefinitions.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import io

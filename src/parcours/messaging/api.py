@@ -146,7 +146,7 @@ def list_conversations(request: HttpRequest, limit: int = 50) -> list[Conversati
             patient_id=c.patient_id,
             title=c.patient.display_name if c.patient else c.subject,
             last_message_at=c.last_message_at,
-            unread=c.unread,
+            unread=c.unread,  # type: ignore[attr-defined]
         )
         for c in conversation_list(user, limit=max(1, min(limit, 100)))
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -78,7 +79,7 @@ def conversation_access(
 
 
 def patient_conversation_access(
-    user: User | object, patient_id: int | str, *, action: str = AuditAction.READ
+    user: User | AnonymousUser | None, patient_id: int | str, *, action: str = AuditAction.READ
 ) -> tuple[PatientAccess, Conversation | None]:
     """The patient's conversation (None before its first message), after the access check."""
     try:
@@ -138,7 +139,7 @@ def participants(conversation: Conversation) -> list[User]:
     return [
         user
         for user in users
-        if accessible_patients(user).filter(pk=conversation.patient_id).exists()
+        if accessible_patients(user).filter(pk=conversation.patient.pk).exists()
     ]
 
 
@@ -199,7 +200,7 @@ def conversation_list(user: User, *, limit: int = 100) -> list[Conversation]:
 
 
 def unread_total(user: User) -> int:
-    return sum(c.unread for c in conversations_for(user))
+    return sum(int(getattr(c, "unread", 0)) for c in conversations_for(user))
 
 
 def messages_page(
