@@ -14,6 +14,8 @@
   function connect(body, delay) {
     var socket;
     try { socket = new WebSocket(liveUrl(body)); } catch (e) { return; }
+    // Marks the page as receiving live updates (the server joined its group before accepting).
+    socket.addEventListener("open", function () { body.dataset.liveConnected = "1"; });
     socket.addEventListener("message", function (message) {
       var event;
       try { event = JSON.parse(message.data); } catch (e) { return; }
@@ -28,6 +30,7 @@
       });
     });
     socket.addEventListener("close", function (closing) {
+      delete body.dataset.liveConnected;
       if (closing.code === 4401) { return; }
       var next = Math.min((delay || 1000) * 2, 30000);
       window.setTimeout(function () { connect(body, next); }, next);
