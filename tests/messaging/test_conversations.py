@@ -14,6 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.test import Client
 
+from parcours.audit.models import AuditEvent
 from parcours.live import user_group
 from parcours.messaging.conversation_actions import (
     conversation_for_patient,
@@ -82,6 +83,11 @@ def test_circle_members_read_and_post(marie_circle, nurse_claire, gp_luc, home_n
         "fatima",
         "luc",
     ]
+    # Each read and post went through access.py and left an audit row.
+    audit = AuditEvent.objects.filter(patient_id=marie_circle.pk)
+    assert audit.filter(what="conversation", action="C", username="fatima").count() == 1
+    assert audit.filter(what="conversation", action="R", username="claire").exists()
+    assert audit.filter(what="conversation-message").count() == 2
     detail = client_for(gp_luc).get(f"/patients/{marie_circle.pk}/")
     assert f'href="/conversations/patient/{marie_circle.pk}/"' in detail.content.decode()
 
@@ -97,6 +103,8 @@ def test_unrelated_professional_gets_404_everywhere(marie_circle, gp_luc, outsid
     assert pieter.get(f"/api/conversations/{conversation.pk}/messages").status_code == 404
     assert pieter.get("/api/conversations/").json() == []
     assert not ConversationMessage.objects.filter(body="Intrusion").exists()
+    refused = AuditEvent.objects.filter(username="pieter", what="conversation")
+    assert set(refused.values_list("outcome", flat=True)) == {"denied"}
     # Unknown and refused look the same.
     assert pieter.get("/conversations/999999/").status_code == 404
 

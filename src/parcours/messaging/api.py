@@ -12,6 +12,7 @@ from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from parcours.accounts.models import User
+from parcours.audit.models import AuditAction
 from parcours.messaging import actions, selectors
 
 router = Router(tags=["notifications"])
@@ -105,7 +106,9 @@ class MessageIn(Schema):
     client_key: str | None = None
 
 
-def _conversation(request: HttpRequest, conversation_id: int, action: str = "read") -> Any:
+def _conversation(
+    request: HttpRequest, conversation_id: int, action: str = AuditAction.READ
+) -> Any:
     from parcours.messaging.conversations import ConversationNotFound, conversation_access
 
     try:
@@ -181,7 +184,7 @@ def list_messages(
 def post_message(request: HttpRequest, conversation_id: int, body: MessageIn) -> Any:
     from parcours.messaging.conversation_actions import InvalidMessage, conversation_message_post
 
-    access = _conversation(request, conversation_id, action="create")
+    access = _conversation(request, conversation_id, action=AuditAction.CREATE)
     mention_ids = list(User.objects.filter(username__in=body.mentions).values_list("pk", flat=True))
     try:
         message = conversation_message_post(

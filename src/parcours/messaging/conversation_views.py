@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.models import User
+from parcours.audit.models import AuditAction
 from parcours.messaging import attachments, conversations
 from parcours.messaging.conversation_actions import (
     InvalidMessage,
@@ -29,7 +30,7 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def _open(request: HttpRequest, pk: int, action: str = "read") -> ConversationAccess:
+def _open(request: HttpRequest, pk: int, action: str = AuditAction.READ) -> ConversationAccess:
     try:
         return conversations.conversation_access(_user(request), pk, action=action)
     except ConversationNotFound:
@@ -126,7 +127,7 @@ def conversation_messages(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def conversation_post(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _open(request, pk, action="create")
+    access = _open(request, pk, action=AuditAction.CREATE)
     error = ""
     mention_ids = [int(v) for v in request.POST.getlist("mention") if v.isdigit()]
     try:
