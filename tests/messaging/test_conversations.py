@@ -75,7 +75,7 @@ def test_circle_members_read_and_post(marie_circle, nurse_claire, gp_luc, home_n
 
     bodies = list(conversation.messages.values_list("body", flat=True))
     assert bodies == ["Retour à domicile jeudi ? Pansement à refaire.", "Je passe jeudi matin."]
-    # Everyone else in the circle is told, never the author; the patient page links here.
+    # Everyone else in the circle is told, never the author.
     received = Notification.objects.filter(kind="message.received", patient_id=marie_circle.pk)
     assert sorted(received.values_list("recipient__username", flat=True)) == [
         "claire",
@@ -167,6 +167,19 @@ def test_read_state_and_unread_counts(marie_circle, nurse_claire, gp_luc, home_n
     assert unread(home_nurse) == 2
     post(luc, conversation, "Trois")
     assert unread(nurse_claire) == 1
+
+    # One unread "new message" notification per conversation until it is read; opening the
+    # conversation marks it read, and the next message notifies again.
+    def told(user: object) -> list[bool]:
+        rows = Notification.objects.filter(recipient=user, kind="message.received")
+        return [n.is_read for n in rows.order_by("pk")]
+
+    assert told(home_nurse) == [False]
+    assert told(nurse_claire) == [True, False]
+    client_for(home_nurse).get(f"/conversations/{conversation.pk}/")
+    assert told(home_nurse) == [True]
+    post(luc, conversation, "Quatre")
+    assert told(home_nurse) == [True, False]
 
 
 def test_direct_conversation_between_professionals(gp_luc, nurse_claire, outsider) -> None:  # type: ignore[no-untyped-def]

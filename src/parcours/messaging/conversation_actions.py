@@ -21,7 +21,7 @@ from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.live import publish_to_users
 from parcours.messaging import attachments
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notification_create, notification_mark_read
 from parcours.messaging.conversations import ConversationAccess, participants
 from parcours.messaging.kinds import MESSAGE_MENTION, MESSAGE_RECEIVED
 from parcours.messaging.models import (
@@ -31,6 +31,7 @@ from parcours.messaging.models import (
     ConversationMember,
     ConversationMessage,
     ConversationReadState,
+    Notification,
 )
 from parcours.patients.access import PatientAccess
 
@@ -165,7 +166,19 @@ def _write(
     mentioned_ids = {m.pk for m in mentioned}
     link = reverse("conversations:detail", args=[conversation.pk])
     sender = user.get_full_name() or user.username
+    # One unread "new message" per conversation and reader: a lively conversation does not
+    # bury the inbox (nor cost five writes per reader per message). Mentions always notify.
+    already_told = set(
+        Notification.objects.filter(
+            recipient__in=[p.pk for p in others],
+            kind=MESSAGE_RECEIVED.code,
+            link=link,
+            read_at__isnull=True,
+        ).values_list("recipient_id", flat=True)
+    )
     for person in others:
+        if person.pk not in mentioned_ids and person.pk in already_told:
+            continue
         kind = MESSAGE_MENTION if person.pk in mentioned_ids else MESSAGE_RECEIVED
         notification_create(
             recipient=person,
@@ -205,6 +218,16 @@ def conversation_mark_read(*, access: ConversationAccess, up_to: int | None = No
     latest = messages.aggregate(latest=Max("pk"))["latest"]
     if latest is None:
         return 0
+    if up_to is None:
+        link = reverse("conversations:detail", args=[access.conversation.pk])
+        told = Notification.objects.filter(
+            recipient=access.user,
+            kind__in=[MESSAGE_RECEIVED.code, MESSAGE_MENTION.code],
+            link=link,
+            read_at__isnull=True,
+        ).values_list("pk", flat=True)
+        if told:
+            notification_mark_read(user=access.user, notification_ids=list(told))
     with transaction.atomic():
         state, _created = ConversationReadState.objects.select_for_update().get_or_create(
             conversation=access.conversation, user=access.user
