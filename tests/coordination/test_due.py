@@ -47,7 +47,7 @@ def test_escalates_once_to_requester_and_referents(  # type: ignore[no-untyped-d
     from tests.patients.conftest import professional_for
 
     els = make_persona("els", "complex_pathway_referent", hospital, first_name="Els")
-    professional = professional_for(els, "physician", hospital)
+    professional = professional_for(els, "specialist", hospital)
     circle_member_add(
         access=nadia_access,
         member=MemberInput(

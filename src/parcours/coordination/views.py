@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.models import User
@@ -172,7 +173,9 @@ def patient_referrals(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             count = len(data["services"])
             messages.success(
-                request, _("%(count)d referral(s) sent.") % {"count": count}
+                request,
+                ngettext("%(count)d referral sent.", "%(count)d referrals sent.", count)
+                % {"count": count},
             )
             return redirect("coordination:patient", pk=access.patient.pk)
     query = request.GET.get("q", "")[:100]
