@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 
 from parcours.coordination.access import access_task
 from parcours.coordination.actions import (
+    available_transitions,
     CoordinationError,
     NotYourSide,
     referral_send,
+    task_create,
     task_transition,
 )
 from parcours.coordination.models import (
@@ -113,6 +115,17 @@ def referral(nadia_access, postcures, postcure_staff):  # type: ignore[no-untype
     )[0]
 
 
+@pytest.fixture
+def task(nadia_access, postcure_staff):  # type: ignore[no-untyped-def]
+    """A task for Anouk: the same state machine, and "ready" is open to the requester."""
+    return task_create(
+        access=nadia_access,
+        assignee=postcure_staff[0],
+        need="Préparer l'admission",
+        due_at=timezone.now() + timedelta(days=2),
+    )
+
+
 def _ask(task: Task, target: str, requester, receiver) -> Task:  # type: ignore[no-untyped-def]
     user = receiver if SIDE[target] == "receiver" else requester
     return task_transition(
@@ -126,9 +139,9 @@ def _ask(task: Task, target: str, requester, receiver) -> Task:  # type: ignore[
 @pytest.mark.django_db
 @pytest.mark.parametrize(("current", "target"), EDGES)
 def test_every_allowed_transition_through_the_actions(  # type: ignore[no-untyped-def]
-    current, target, referral, claire, postcure_staff
+    current, target, task, claire, postcure_staff
 ):
-    task = _set_status(referral, current)
+    task = _set_status(task, current)
     before = TaskEvent.objects.filter(task=task).count()
     _ask(task, target, claire, postcure_staff[0])
     task.refresh_from_db()
@@ -141,9 +154,9 @@ def test_every_allowed_transition_through_the_actions(  # type: ignore[no-untype
 @pytest.mark.django_db
 @pytest.mark.parametrize(("current", "target"), ILLEGAL)
 def test_illegal_transitions_change_nothing(  # type: ignore[no-untyped-def]
-    current, target, referral, claire, postcure_staff
+    current, target, task, claire, postcure_staff
 ):
-    task = _set_status(referral, current)
+    task = _set_status(task, current)
     before = TaskEvent.objects.filter(task=task).count()
     with pytest.raises(IllegalTransition) as refused:
         _ask(task, target, claire, postcure_staff[0])
@@ -191,9 +204,9 @@ def test_declining_needs_a_reason(referral, postcure_staff) -> None:  # type: ig
 )
 @given(targets=st.lists(st.sampled_from(S.values), min_size=1, max_size=8))
 def test_random_sequences_never_reach_an_illegal_state(  # type: ignore[no-untyped-def]
-    targets, referral, claire, postcure_staff
+    targets, task, claire, postcure_staff
 ):
-    task = _set_status(referral, "requested")
+    task = _set_status(task, "requested")
     TaskEvent.objects.filter(task=task).exclude(from_status="").delete()
     for target in targets:
         if target == "draft":
@@ -218,3 +231,11 @@ def test_random_sequences_never_reach_an_illegal_state(  # type: ignore[no-untyp
         assert event.to_status in TABLE[replay]
         replay = event.to_status
     assert replay == task.status
+
+
+@pytest.mark.django_db
+def test_a_referral_is_never_set_ready(referral, claire) -> None:  # type: ignore[no-untyped-def]
+    access = access_task(claire, referral.pk)
+    with pytest.raises(NotYourSide):
+        task_transition(access=access, status="ready")
+    assert "ready" not in available_transitions(access)

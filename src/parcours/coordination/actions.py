@@ -113,6 +113,9 @@ def _sides(access: TaskAccess) -> set[str]:
 
 
 def may_ask(access: TaskAccess, status: str) -> bool:
+    if status == S.READY and access.task.kind == TaskKind.REFERRAL:
+        # "ready" is for a task whose performer is a given; a referral waits for an answer.
+        return False
     return bool(SIDES.get(status, frozenset()) & _sides(access))
 
 

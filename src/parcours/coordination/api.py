@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from parcours.audit.models import AuditAction
@@ -165,7 +165,7 @@ def referral_get(request: HttpRequest, task_id: int) -> TaskOut:
     response={201: list[TaskSummary], 400: ErrorOut, 404: ErrorOut},
     summary="Send parallel referrals for one need",
 )
-def referral_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, object]:
+def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[object]:
     try:
         access = access_patient(
             request.auth,  # type: ignore[attr-defined]
@@ -178,7 +178,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, obj
         raise HttpError(404, _("No patient found.")) from exc
     services = list(Service.objects.filter(pk__in=payload.service_ids))
     if len(services) != len(set(payload.service_ids)):
-        return 400, {"detail": _("A chosen service does not exist.")}
+        return Status(400, {"detail": _("A chosen service does not exist.")})
     try:
         tasks = actions.referral_send(
             access=access,
@@ -189,8 +189,8 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, obj
             priority=payload.priority,
         )
     except actions.CoordinationError as exc:
-        return 400, {"detail": str(exc.message)}
-    return 201, [_summary(t) for t in tasks]
+        return Status(400, {"detail": str(exc.message)})
+    return Status(201, [_summary(t) for t in tasks])
 
 
 @router.post(
@@ -200,7 +200,7 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> tuple[int, obj
 )
 def referral_transition(
     request: HttpRequest, task_id: int, payload: TransitionIn
-) -> tuple[int, object]:
+) -> Status[object]:
     """409 with a translated message when the state machine does not allow the change."""
     access = _access(request, task_id, action=AuditAction.UPDATE)
     try:
@@ -208,10 +208,10 @@ def referral_transition(
             access=access, status=payload.status, reason=payload.reason, outcome=payload.outcome
         )
     except IllegalTransition as exc:
-        return 409, {"detail": str(exc.message)}
+        return Status(409, {"detail": str(exc.message)})
     except actions.NotYourSide as exc:
-        return 403, {"detail": str(exc.message)}
+        return Status(403, {"detail": str(exc.message)})
     except actions.CoordinationError as exc:
-        return 400, {"detail": str(exc.message)}
+        return Status(400, {"detail": str(exc.message)})
     access.task.refresh_from_db()
-    return 200, _out(access)
+    return Status(200, _out(access))
