@@ -57,7 +57,9 @@ def test_accept_in_one_click_from_the_inbox(  # type: ignore[no-untyped-def]
     client.get("/coordination/inbox/")
     url = f"/coordination/tasks/{referrals[2].pk}/transition/"
     row = client.post(
-        url, {"status": "accepted", "from": "inbox"}, HTTP_HX_REQUEST="true",
+        url,
+        {"status": "accepted", "from": "inbox"},
+        HTTP_HX_REQUEST="true",
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert row.status_code == 200
@@ -75,10 +77,12 @@ def test_decline_needs_a_reason(referrals, postcure_staff, logged_in) -> None:  
     client = logged_in(postcure_staff[1])
     url = f"/coordination/tasks/{referrals[1].pk}/transition/"
     refused = client.post(
-        url, {"status": "rejected", "from": "inbox"}, HTTP_HX_REQUEST="true",
+        url,
+        {"status": "rejected", "from": "inbox"},
+        HTTP_HX_REQUEST="true",
         HTTP_ACCEPT_LANGUAGE="nl",
     )
-    assert refused.status_code == 400
+    assert (refused.status_code, refused["X-Parcours-Status"]) == (200, "400")
     assert "Geef een reden op." in refused.content.decode()
     declined = client.post(
         url,
@@ -96,10 +100,12 @@ def test_an_illegal_transition_answers_409_and_changes_nothing(  # type: ignore[
     client = logged_in(postcure_staff[0])
     url = f"/coordination/tasks/{referrals[0].pk}/transition/"
     response = client.post(
-        url, {"status": "completed", "from": "inbox", "outcome": "x"}, HTTP_HX_REQUEST="true",
+        url,
+        {"status": "completed", "from": "inbox", "outcome": "x"},
+        HTTP_HX_REQUEST="true",
         HTTP_ACCEPT_LANGUAGE="fr",
     )
-    assert response.status_code == 409
+    assert response["X-Parcours-Status"] == "409"
     assert "Impossible de passer" in response.content.decode()
     assert TaskEvent.objects.filter(task=referrals[0]).count() == 1
 
@@ -111,9 +117,7 @@ def test_the_task_page_offers_only_allowed_buttons(  # type: ignore[no-untyped-d
     html = client.get(f"/coordination/tasks/{referrals[0].pk}/", HTTP_ACCEPT_LANGUAGE="fr")
     html = html.content.decode()
     # Received on opening; the receiving side may accept or decline, nothing else.
-    buttons = sorted(
-        part.split('"')[0] for part in html.split('name="to" value="')[1:]
-    )
+    buttons = sorted(part.split('"')[0] for part in html.split('name="to" value="')[1:])
     assert buttons == ["accepted", "rejected"]
     client.logout()
     client = logged_in(claire)
@@ -137,7 +141,9 @@ def test_send_parallel_referrals_from_the_patient_page(  # type: ignore[no-untyp
 ):
     client = logged_in(claire)
     url = f"/coordination/patients/{nadia.pk}/"
-    page = client.get(url, {"q": "post-cure", "target_group": "addiction"}, HTTP_ACCEPT_LANGUAGE="fr")
+    page = client.get(
+        url, {"q": "post-cure", "target_group": "addiction"}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
     html = page.content.decode()
     assert page.status_code == 200
     assert "Envoyer des demandes d'orientation" in html

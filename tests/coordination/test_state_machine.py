@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from parcours.coordination.access import access_task
 from parcours.coordination.actions import (
-    available_transitions,
     CoordinationError,
     NotYourSide,
+    available_transitions,
     referral_send,
     task_create,
     task_transition,

@@ -62,9 +62,7 @@ class TaskAccess:
 
 
 def receiving_organisation_ids(user: User) -> list[int]:
-    return [
-        m.organisation_id for m in user.active_memberships() if m.role in Role.care_roles()
-    ]
+    return [m.organisation_id for m in user.active_memberships() if m.role in Role.care_roles()]
 
 
 def is_receiver(user: User, task: Task) -> bool:
@@ -117,7 +115,10 @@ def _load(task_id: int | str) -> Task | None:
         return None
     return (
         Task.objects.select_related(
-            "patient", "owner_service__organisation", "owner_user", "requester",
+            "patient",
+            "owner_service__organisation",
+            "owner_user",
+            "requester",
             "requester_organisation",
         )
         .filter(pk=pk)

@@ -76,7 +76,7 @@ SIDES: dict[str, frozenset[str]] = {
 }
 
 # The circle role a service gets when it accepts a referral.
-CIRCLE_ROLE = {
+CIRCLE_ROLE: dict[str, str] = {
     OrganisationType.HOME_NURSING: MemberRole.HOME_NURSE,
     OrganisationType.SSIAD: MemberRole.HOME_NURSE,
     OrganisationType.HOME_HELP: MemberRole.HOME_HELP,
@@ -219,9 +219,7 @@ def referral_send(
     When one of them is accepted, the others still open are cancelled (see `task_accept`).
     """
     now = now or timezone.now()
-    stay = _check_new(
-        access, need=need, due_at=due_at, priority=priority, stay_id=stay_id, now=now
-    )
+    stay = _check_new(access, need=need, due_at=due_at, priority=priority, stay_id=stay_id, now=now)
     unique: dict[int, Service] = {s.pk: s for s in services}
     if not unique:
         raise CoordinationError(_("Choose at least one service."))
@@ -289,9 +287,7 @@ def task_create(
 ) -> Task:
     """A task for one person (e.g. a decision of a case meeting), about this patient."""
     now = now or timezone.now()
-    stay = _check_new(
-        access, need=need, due_at=due_at, priority=priority, stay_id=stay_id, now=now
-    )
+    stay = _check_new(access, need=need, due_at=due_at, priority=priority, stay_id=stay_id, now=now)
     if not assignee.is_active or not any(
         m.role in Role.care_roles() for m in assignee.active_memberships()
     ):
@@ -382,7 +378,11 @@ def task_transition(
             raise NotYourSide(_("This change belongs to the other side of the referral."))
         if status in REASON_REQUIRED and not reason:
             raise CoordinationError(_("Give a reason."))
-        if status == TaskStatus.COMPLETED and not outcome.strip() and task.kind == TaskKind.REFERRAL:
+        if (
+            status == TaskStatus.COMPLETED
+            and not outcome.strip()
+            and task.kind == TaskKind.REFERRAL
+        ):
             raise CoordinationError(_("Describe the outcome."))
         _change(task, status, by=access.user, reason=reason, now=now, outcome=outcome.strip())
         _audit(
@@ -397,11 +397,8 @@ def task_transition(
 
 
 def _tell_other_side(access: TaskAccess, task: Task) -> None:
-    if access.side == RECEIVER:
-        recipients = [task.requester_id]
-    else:
-        recipients = receiving_user_ids(task)
-    recipients = [uid for uid in recipients if uid != access.user.pk]
+    other_side = [task.requester_id] if access.side == RECEIVER else receiving_user_ids(task)
+    recipients = [uid for uid in other_side if uid != access.user.pk]
     _notify(
         recipients,
         kind=REFERRAL_UPDATED.code,

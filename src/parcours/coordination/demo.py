@@ -120,7 +120,9 @@ def load(context: DemoContext) -> None:
             sent += 1
             nurse = context.objects.get("user:demo-home-nurse")
             if nurse is not None:
-                task_accept(access=access_task(nurse, task.pk), now=now - timedelta(hours=1, minutes=20))
+                task_accept(
+                    access=access_task(nurse, task.pk), now=now - timedelta(hours=1, minutes=20)
+                )
         coordination = Service.objects.filter(code="coordination-sud-service").first()
         if coordination is not None:
             referral_send(

@@ -7,12 +7,14 @@ The state machine lives here: `Task.can_transition_to(status)` reads the table b
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class TaskKind(models.TextChoices):
@@ -46,13 +48,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
         {S.RECEIVED, S.ACCEPTED, S.REJECTED, S.READY, S.CANCELLED, S.ENTERED_IN_ERROR}
     ),
     S.RECEIVED: frozenset({S.ACCEPTED, S.REJECTED, S.CANCELLED, S.ENTERED_IN_ERROR}),
-    S.ACCEPTED: frozenset(
-        {S.IN_PROGRESS, S.ON_HOLD, S.CANCELLED, S.FAILED, S.ENTERED_IN_ERROR}
-    ),
+    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.CANCELLED, S.FAILED, S.ENTERED_IN_ERROR}),
     S.READY: frozenset({S.IN_PROGRESS, S.CANCELLED, S.ENTERED_IN_ERROR}),
-    S.IN_PROGRESS: frozenset(
-        {S.ON_HOLD, S.COMPLETED, S.FAILED, S.CANCELLED, S.ENTERED_IN_ERROR}
-    ),
+    S.IN_PROGRESS: frozenset({S.ON_HOLD, S.COMPLETED, S.FAILED, S.CANCELLED, S.ENTERED_IN_ERROR}),
     S.ON_HOLD: frozenset({S.IN_PROGRESS, S.CANCELLED, S.FAILED, S.ENTERED_IN_ERROR}),
     S.REJECTED: frozenset({S.ENTERED_IN_ERROR}),
     S.CANCELLED: frozenset({S.ENTERED_IN_ERROR}),
@@ -83,9 +81,10 @@ class IllegalTransition(ValueError):
     def __init__(self, current: str, target: str) -> None:
         self.current = current
         self.target = target
-        self.message: str | Promise = _(
-            "This cannot go from “%(current)s” to “%(target)s”."
-        ) % {"current": status_label(current), "target": status_label(target)}
+        self.message: str | Promise = _("This cannot go from “%(current)s” to “%(target)s”.") % {
+            "current": status_label(current),
+            "target": status_label(target),
+        }
         super().__init__(str(self.message))
 
 
@@ -191,7 +190,7 @@ class Task(models.Model):
     def is_terminal(self) -> bool:
         return self.status in TERMINAL
 
-    def is_overdue(self, now: object = None) -> bool:
+    def is_overdue(self, now: datetime | None = None) -> bool:
         moment = now or timezone.now()
         return self.is_awaiting_answer and self.due_at is not None and self.due_at <= moment
 

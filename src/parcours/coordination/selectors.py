@@ -29,8 +29,9 @@ def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list
         Q(owner_service__organisation_id__in=organisation_ids) | Q(owner_user=user)
     )
     if not include_closed:
-        tasks = tasks.exclude(status__in=["rejected", "cancelled", "failed", "completed",
-                                          "entered-in-error"])
+        tasks = tasks.exclude(
+            status__in=["rejected", "cancelled", "failed", "completed", "entered-in-error"]
+        )
     professional = getattr(user, "professional", None)
     if professional is not None:
         tasks = tasks.exclude(
@@ -40,7 +41,9 @@ def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list
         )
     rows = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
     rows = [t for t in rows if _consent_open(t)]
-    rows.sort(key=lambda t: (t.status not in AWAITING_ANSWER, t.due_at is None, t.due_at or t.created_at))
+    rows.sort(
+        key=lambda t: (t.status not in AWAITING_ANSWER, t.due_at is None, t.due_at or t.created_at)
+    )
     return rows
 
 

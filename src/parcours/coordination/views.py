@@ -134,12 +134,13 @@ def task_transition(request: HttpRequest, pk: int) -> HttpResponse:
             error, status_code = str(exc.message), 400
     access.task.refresh_from_db()
     if request.headers.get("HX-Request") and from_inbox:
-        return render(
-            request,
-            "coordination/_inbox_row.html",
-            {"task": access.task, "error": error},
-            status=status_code if status_code != 200 else 200,
+        # htmx swaps only 2xx answers: the refusal is shown in the row, with its status kept
+        # in a header for scripts and tests.
+        response = render(
+            request, "coordination/_inbox_row.html", {"task": access.task, "error": error}
         )
+        response["X-Parcours-Status"] = str(status_code)
+        return response
     if error:
         messages.error(request, error)
     else:
@@ -184,13 +185,13 @@ def patient_referrals(request: HttpRequest, pk: int) -> HttpResponse:
     search_error = ""
     if query or target_group:
         try:
-            result = search_services(
-                ServiceQuery(q=query, target_group=target_group, page_size=20)
-            )
+            result = search_services(ServiceQuery(q=query, target_group=target_group, page_size=20))
             hits = result.hits
         except SearchError as exc:
             search_error = str(exc)
-    chosen = {str(s) for s in request.POST.getlist("services")} if request.method == "POST" else set()
+    chosen = (
+        {str(s) for s in request.POST.getlist("services")} if request.method == "POST" else set()
+    )
     return render(
         request,
         "coordination/patient.html",

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 from django.db import close_old_connections
 from django.db.utils import OperationalError
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
