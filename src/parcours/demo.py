@@ -22,6 +22,7 @@ LOADERS = [
     "parcours.directory.demo_links",
     "parcours.patients.demo",
     "parcours.messaging.demo",
+    "parcours.coordination.demo",
     "parcours.interop.demo",
 ]
 

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "parcours.audit",
     "parcours.patients",
     "parcours.transitions",
+    "parcours.coordination",
     "parcours.messaging",
     "parcours.core",
     "django.contrib.admin",

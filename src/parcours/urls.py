@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("parcours.accounts.urls")),
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
+    path("coordination/", include("parcours.coordination.urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("conversations/", include("parcours.messaging.conversation_urls")),
     path("api/", api.urls),

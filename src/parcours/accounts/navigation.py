@@ -39,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Your patients, their circle of care, consent and who looked at their record."),
     ),
     NavItem(
+        "coordination:inbox",
+        _("Referrals"),
+        CARE,
+        _("Referrals and tasks to your services, and those you sent, with their answers."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),

@@ -1,0 +1,86 @@
+"""Reads of tasks and referrals: the receiving side's inbox, what my team sent, a patient's."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from parcours.accounts.models import User
+from parcours.coordination.access import receiving_organisation_ids
+from parcours.coordination.models import AWAITING_ANSWER, Task, TaskEvent
+from parcours.patients.access import accessible_patients
+from parcours.patients.models import ConsentStatus, Exclusion
+
+_RELATED = (
+    "patient",
+    "owner_service__organisation",
+    "owner_user",
+    "requester",
+    "requester_organisation",
+)
+
+
+def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list[Task]:
+    """Referrals to the services of my organisations and tasks assigned to me: those awaiting
+    an answer first (by due date), then the others that are not finished."""
+    organisation_ids = receiving_organisation_ids(user)
+    if not organisation_ids:
+        return []
+    tasks = Task.objects.filter(
+        Q(owner_service__organisation_id__in=organisation_ids) | Q(owner_user=user)
+    )
+    if not include_closed:
+        tasks = tasks.exclude(
+            status__in=["rejected", "cancelled", "failed", "completed", "entered-in-error"]
+        )
+    professional = getattr(user, "professional", None)
+    if professional is not None:
+        tasks = tasks.exclude(
+            patient__in=Exclusion.objects.filter(
+                professional=professional, lifted_at__isnull=True
+            ).values("patient")
+        )
+    rows = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
+    rows = [t for t in rows if _consent_open(t)]
+    rows.sort(
+        key=lambda t: (t.status not in AWAITING_ANSWER, t.due_at is None, t.due_at or t.created_at)
+    )
+    return rows
+
+
+def _consent_open(task: Task) -> bool:
+    latest = task.patient.consent_events.order_by("-recorded_at", "-pk").first()
+    return latest is None or latest.status not in (ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN)
+
+
+def sent(user: User, *, limit: int = 200) -> list[Task]:
+    """Referrals and tasks sent by me or by my organisations, for patients I may still reach."""
+    organisation_ids = receiving_organisation_ids(user)
+    tasks = Task.objects.filter(
+        Q(requester=user) | Q(requester_organisation_id__in=organisation_ids)
+    ).filter(patient__in=accessible_patients(user))
+    return list(
+        tasks.select_related(*_RELATED)
+        .prefetch_related("events")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def for_patient(patient_id: int) -> QuerySet[Task]:
+    """A patient's tasks; call only after `access_patient` granted the patient."""
+    return (
+        Task.objects.filter(patient_id=patient_id)
+        .select_related(*_RELATED)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def group_of(task: Task) -> list[Task]:
+    return list(
+        Task.objects.filter(group=task.group)
+        .select_related("owner_service__organisation", "owner_user")
+        .order_by("pk")
+    )
+
+
+def events_of(task: Task) -> list[TaskEvent]:
+    return list(task.events.select_related("by").order_by("at", "pk"))
