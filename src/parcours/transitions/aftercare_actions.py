@@ -56,7 +56,7 @@ READMISSION_DAYS = 30
 CHECKER = Actor(user_id=None, username="followup-check")
 
 # The circle role a watching organisation takes when `watch_start` adds it to the circle.
-WATCH_ROLE = {
+WATCH_ROLE: dict[str, str] = {
     OrganisationType.HOME_CARE_COORDINATION: MemberRole.HOME_CARE_COORDINATION,
     OrganisationType.HOME_NURSING: MemberRole.HOME_NURSE,
     OrganisationType.SSIAD: MemberRole.HOME_NURSE,
@@ -171,7 +171,7 @@ def watch_start(
         circle_member_add(
             access=access,
             member=MemberInput(
-                role=WATCH_ROLE.get(organisation.type, MemberRole.OTHER_PROFESSIONAL),
+                role=WATCH_ROLE.get(str(organisation.type), MemberRole.OTHER_PROFESSIONAL),
                 organisation=organisation,
                 visibility=Visibility.NON_MEDICAL,
             ),
@@ -412,7 +412,7 @@ def broken_followup_check(*, now: datetime | None = None, days: int | None = Non
     )
     flagged = 0
     for entry in candidates.iterator(chunk_size=500):
-        last_at: datetime | None = entry.last_contact  # type: ignore[attr-defined]
+        last_at: datetime | None = entry.last_contact
         since = max(entry.started_at, last_at) if last_at else entry.started_at
         if since > threshold:
             continue

@@ -97,7 +97,7 @@ def followed_stay(patient: Patient, at: datetime) -> Stay | None:
 
 def last_contact_at(patient: Patient) -> datetime | None:
     result = Contact.objects.filter(patient=patient).aggregate(last=Max("at"))
-    return result["last"]  # type: ignore[no-any-return]
+    return result["last"]
 
 
 def first_contact_delay(stay: Stay) -> timedelta | None:
@@ -153,7 +153,7 @@ def watch_list(
     )
     rows = []
     for entry in entries:
-        last_at: datetime | None = entry.last_contact  # type: ignore[attr-defined]
+        last_at: datetime | None = entry.last_contact
         since = max(entry.started_at, last_at) if last_at else entry.started_at
         rows.append(WatchRow(entry, last_at, max(0, (now - since).days)))
     rows.sort(key=lambda r: (not r.flagged, -r.days_since, r.entry.pk))

@@ -131,7 +131,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.contact_record(access=access, organisation=organisation, **form.cleaned_data)
         except actions.AftercareError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("Contact recorded."))
             return _back(request, pk)
@@ -147,7 +147,7 @@ def refusal_add(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.refusal_record(access=access, **form.cleaned_data)
         except actions.AftercareError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("Refusal recorded."))
             return _back(request, pk)
@@ -163,7 +163,7 @@ def watch_start(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.watch_start(access=access, **form.cleaned_data)
         except actions.AftercareError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("The patient is on the watch list."))
             return _back(request, pk)
@@ -187,7 +187,7 @@ def watch_end(request: HttpRequest, entry_id: int) -> HttpResponse:
         try:
             actions.watch_end(access=access, entry_id=entry_id, **form.cleaned_data)
         except actions.AftercareError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("The watch has ended."))
             return _back(request, pk)
@@ -204,7 +204,7 @@ def watch_reactivate(request: HttpRequest, entry_id: int) -> HttpResponse:
         try:
             actions.watch_reactivate_help(access=access, entry_id=entry_id, **form.cleaned_data)
         except actions.AftercareError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, str(exc.message))
         else:
             messages.success(request, _("Reactivated help recorded; the referents are told."))
             return _back(request, pk)
