@@ -63,13 +63,16 @@ def _users(context: DemoContext) -> None:
 
 
 def _patient_access(
-    context: DemoContext, user: str, value: str, **kw: bool
+    context: DemoContext, user: str, value: str, *, manage: bool = False
 ) -> PatientAccess | None:
     identifier = PatientIdentifier.objects.filter(value=value).select_related("patient").first()
     if identifier is None:
         return None
     return access_patient(
-        context.get(f"user:{user}"), identifier.patient_id, purpose=Purpose.COORDINATION, **kw
+        context.get(f"user:{user}"),
+        identifier.patient_id,
+        purpose=Purpose.COORDINATION,
+        manage=manage,
     )
 
 
