@@ -39,6 +39,14 @@ NAV_ITEMS: list[NavItem] = [
         _("Your patients, their circle of care, consent and who looked at their record."),
     ),
     NavItem(
+        "followup:watch_list",
+        _("Watch list"),
+        CARE,
+        _(
+            "People your organisation watches after hospital, and who has had no contact for too long."
+        ),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
