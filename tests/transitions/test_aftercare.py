@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parcours.accounts.models import Role
 from parcours.audit.actions import Actor
@@ -97,7 +97,7 @@ def test_watch_start_by_a_member_outside_the_circle_is_refused(marie_circle, gp_
         watch_start(access=luc, organisation=low_threshold)
     practice = gp_luc.memberships.first().organisation
     # His practice is not in the circle (Luc is, as a professional): refused, ask the referent.
-    with pytest.raises(AftercareError, match="referent"):
+    with translation.override("en"), pytest.raises(AftercareError, match="referent"):
         watch_start(access=luc, organisation=practice)
     assert not WatchEntry.objects.exists()
 
