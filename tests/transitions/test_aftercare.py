@@ -336,3 +336,22 @@ def test_story_2_samir_watched_by_a_low_threshold_service_mediator_asked_to_reac
     notification = Notification.objects.get(recipient=mediator, kind="followup.broken")
     assert notification.params == {"days": 10, "organisation": "Accueil bas seuil Test"}
     assert notification.link == f"/followup/patients/{samir.pk}/"
+
+
+def test_parcours_worker_runs_the_check_and_mails_no_patient_detail(
+    manage, low_threshold, outreach_worker, mailoutbox
+):  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    entry = watch_start(
+        access=manage, organisation=low_threshold, started_at=timezone.now() - timedelta(days=12)
+    )
+    call_command("worker", "--batch", "--interval", "0")
+    entry.refresh_from_db()
+    assert entry.broken_follow_up_flagged_at is not None
+    assert _notified(outreach_worker, "followup.broken") == 1
+    mails = [m for m in mailoutbox if outreach_worker.email in m.to]
+    assert mails, "the watching team is e-mailed"
+    for mail in mails:
+        text = mail.subject + mail.body
+        assert "Marie" not in text and "Peeters" not in text

@@ -43,7 +43,8 @@ NAV_ITEMS: list[NavItem] = [
         _("Watch list"),
         CARE,
         _(
-            "People your organisation watches after hospital, and who has had no contact for too long."
+            "People your organisation watches after hospital, and who has had no contact for "
+            "too long."
         ),
     ),
     NavItem(
