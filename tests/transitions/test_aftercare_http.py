@@ -165,3 +165,37 @@ def test_reactivate_help_over_http(logged_in, outreach_worker, watched):  # type
     )
     assert response.status_code == 302
     assert Contact.objects.get().kind == "help_reactivated"
+
+
+def test_a_refusal_names_a_directory_service_of_the_circle(logged_in, nurse_claire, manage):  # type: ignore[no-untyped-def]
+    from parcours.directory.models import Service
+    from parcours.patients.actions import MemberInput, circle_member_add
+    from parcours.patients.models import MemberRole
+
+    home_help = OrganisationFactory(code="aide-test", type="home_help")
+    circle_member_add(
+        access=manage, member=MemberInput(role=MemberRole.HOME_HELP, organisation=home_help)
+    )
+    offered = Service.objects.create(
+        organisation=home_help,
+        name={"fr": "Aide familiale", "nl": "Gezinszorg"},
+        category="home_help",
+    )
+    elsewhere = Service.objects.create(
+        organisation=OrganisationFactory(code="aide-ailleurs", type="home_help"),
+        name={"fr": "Aide ailleurs"},
+        category="home_help",
+    )
+    client = logged_in(nurse_claire)
+    url = f"/followup/patients/{manage.patient.pk}/refusals/"
+    refused = client.post(url, {"service": elsewhere.pk, "refused_by": "caregiver"})
+    assert refused.status_code == 400 and not Refusal.objects.exists()
+    assert client.post(url, {"refused_by": "patient"}).status_code == 400
+    response = client.post(url, {"service": offered.pk, "refused_by": "caregiver"})
+    assert response.status_code == 302
+    refusal = Refusal.objects.get()
+    assert (refusal.service, refusal.offered, refusal.refused_by) == (
+        offered,
+        "Aide familiale",
+        "caregiver",
+    )

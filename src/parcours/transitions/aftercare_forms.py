@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from parcours.directory.models import Organisation
+from parcours.directory.models import Organisation, Service
 from parcours.transitions.aftercare_models import ContactChannel, RefusedBy
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -35,7 +35,13 @@ class ReactivateForm(forms.Form):
 
 
 class RefusalForm(forms.Form):
-    offered = forms.CharField(label=_("What was offered"), max_length=300)
+    offered = forms.CharField(label=_("What was offered"), max_length=300, required=False)
+    service = forms.ModelChoiceField(
+        label=_("Service offered (directory)"),
+        queryset=Service.objects.none(),
+        required=False,
+        help_text=_("A service of an organisation of the circle or of yours."),
+    )
     refused_by = forms.ChoiceField(label=_("Refused by"), choices=RefusedBy.choices)
     at = forms.DateTimeField(
         label=_("When"), required=False, widget=DATETIME, help_text=_("Leave empty for now.")
@@ -46,6 +52,20 @@ class RefusalForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: object, organisation_ids: list[int], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["service"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = Service.objects.filter(
+            organisation_id__in=organisation_ids, active=True
+        ).select_related("organisation")
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if not data.get("offered") and not data.get("service"):
+            raise forms.ValidationError(_("Say what was offered."))
+        return data
 
 
 class WatchStartForm(forms.Form):

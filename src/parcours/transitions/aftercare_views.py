@@ -48,6 +48,17 @@ def _access(request: HttpRequest, pk: int, **kwargs: Any) -> PatientAccess:
         raise Http404(_("No patient found.")) from exc
 
 
+def _service_organisations(access: PatientAccess) -> list[int]:
+    """Organisations whose services a refusal may name: the circle's and the user's."""
+    ids = {o.pk for o in selectors.care_organisations(access.user)}
+    for member in access.patient.circle.select_related("service"):
+        if member.organisation_id:
+            ids.add(member.organisation_id)
+        elif member.service is not None:
+            ids.add(member.service.organisation_id)
+    return sorted(ids)
+
+
 def _watch_organisations(access: PatientAccess) -> list[Organisation]:
     """Organisations the user may start a watch for: their own community organisations, and for
     a circle manager also the community organisations already in the circle."""
@@ -93,7 +104,7 @@ def _page(
         "patient": access.patient,
         "followup": selectors.patient_followup(access),
         "contact_form": ContactForm(),
-        "refusal_form": RefusalForm(),
+        "refusal_form": RefusalForm(organisation_ids=_service_organisations(access)),
         "reactivate_form": ReactivateForm(),
         "end_form": WatchEndForm(),
         "watch_form": WatchStartForm(organisations=_watch_organisations(access)),
@@ -142,7 +153,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def refusal_add(request: HttpRequest, pk: int) -> HttpResponse:
     access = _post(request, pk, "refusal")
-    form = RefusalForm(request.POST)
+    form = RefusalForm(request.POST, organisation_ids=_service_organisations(access))
     if form.is_valid():
         try:
             actions.refusal_record(access=access, **form.cleaned_data)
