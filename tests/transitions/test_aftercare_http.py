@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -199,3 +200,34 @@ def test_a_refusal_names_a_directory_service_of_the_circle(logged_in, nurse_clai
         "Aide familiale",
         "caregiver",
     )
+
+
+def test_a_contact_refreshes_the_open_watch_lists_of_the_watching_team(
+    logged_in, outreach_worker, watched, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from parcours.live import user_group
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(outreach_worker.pk), channel)
+    client = logged_in(outreach_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/followup/patients/{watched.patient_id}/contacts/", {"channel": "phone"})
+
+    async def topics() -> list[str]:
+        received = []
+        while True:
+            try:
+                message = await asyncio.wait_for(layer.receive(channel), timeout=0.5)
+            except TimeoutError:
+                return received
+            received.append(message["event"]["topic"])
+
+    events = async_to_sync(topics)()
+    assert "watch-list" in events
+    table = client.get("/followup/watch/", HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="nl")
+    text = table.content.decode()
+    assert text.lstrip().startswith("<table") and "In contact" in text

@@ -112,6 +112,20 @@ def _send(
     return len(ids)
 
 
+WATCH_LIST_TOPIC = "watch-list"
+
+
+def _refresh_watch_lists(patient_id: int) -> None:
+    """Open watch-list pages of the organisations watching this patient refresh themselves."""
+    organisation_ids = set(
+        WatchEntry.objects.filter(patient_id=patient_id).values_list("organisation_id", flat=True)
+    )
+    user_ids = sorted(selectors.organisation_user_ids(organisation_ids))
+    if user_ids:
+        event = {"topic": WATCH_LIST_TOPIC}
+        transaction.on_commit(lambda: publish_to_users(user_ids, event))
+
+
 def _may_act_for(access: PatientAccess, organisation: Organisation) -> bool:
     return access.can_manage or any(
         o.pk == organisation.pk for o in selectors.care_organisations(access.user)
@@ -189,6 +203,7 @@ def watch_start(
         what="watch",
         detail={"watch": entry.pk, "organisation": organisation.code},
     )
+    _refresh_watch_lists(patient.pk)
     return entry
 
 
@@ -219,6 +234,7 @@ def watch_end(*, access: PatientAccess, entry_id: int, reason: str) -> WatchEntr
     entry.end_reason = reason[:300]
     entry.save(update_fields=["ended_at", "ended_by", "end_reason"])
     _audit(access, action=AuditAction.UPDATE, what="watch-end", detail={"watch": entry.pk})
+    _refresh_watch_lists(entry.patient_id)
     return entry
 
 
@@ -291,6 +307,7 @@ def _contact(
         what="contact",
         detail={"contact": contact.pk, "kind": kind, "channel": channel},
     )
+    _refresh_watch_lists(contact.patient_id)
     return contact
 
 
@@ -450,6 +467,7 @@ def _flag(entry: WatchEntry, *, since: datetime, now: datetime, days: int) -> bo
                 purpose="coordination",
                 detail={"watch": entry.pk, "days": silent_days, "threshold": days},
             )
+            _refresh_watch_lists(entry.patient_id)
     except IntegrityError:
         return False
     return True

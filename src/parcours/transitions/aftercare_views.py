@@ -85,9 +85,12 @@ def watch_list(request: HttpRequest) -> HttpResponse:
         purpose=Purpose.COORDINATION,
         detail={"count": len(rows)},
     )
+    template = "watch_list.html"
+    if request.headers.get("HX-Request"):
+        template = "_watch_rows.html"  # the live refresh of the table only
     return render(
         request,
-        "transitions/aftercare/watch_list.html",
+        f"transitions/aftercare/{template}",
         {
             "rows": rows,
             "organisations": selectors.care_organisations(user),
