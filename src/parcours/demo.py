@@ -23,6 +23,7 @@ LOADERS = [
     "parcours.patients.demo",
     "parcours.messaging.demo",
     "parcours.coordination.demo",
+    "parcours.transitions.aftercare_demo",
     "parcours.interop.demo",
 ]
 

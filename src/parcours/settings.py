@@ -111,6 +111,9 @@ LOGIN_LOCKOUT_MINUTES = env.integer("PARCOURS_LOGIN_LOCKOUT_MINUTES", 15, minimu
 # Directory: a service's capacity not confirmed within this many days is shown as stale.
 CAPACITY_STALE_DAYS = env.integer("PARCOURS_CAPACITY_STALE_DAYS", 14, minimum=1)
 
+# Follow-up: a watched patient with no recorded contact for this many days is flagged.
+BROKEN_FOLLOWUP_DAYS = env.integer("PARCOURS_BROKEN_FOLLOWUP_DAYS", 10, minimum=1)
+
 # Sessions end after this much inactivity, and in any case after the absolute limit.
 SESSION_IDLE_MINUTES = env.integer("PARCOURS_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_MAX_HOURS = env.integer("PARCOURS_SESSION_MAX_HOURS", 12, minimum=1)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
     path("coordination/", include("parcours.coordination.urls")),
+    path("followup/", include("parcours.transitions.aftercare_urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("conversations/", include("parcours.messaging.conversation_urls")),
     path("api/", api.urls),

@@ -43,6 +43,13 @@ NAV_ITEMS: list[NavItem] = [
         _("Referrals"),
         CARE,
         _("Referrals and tasks to your services, and those you sent, with their answers."),
+        "followup:watch_list",
+        _("Watch list"),
+        CARE,
+        _(
+            "People your organisation watches after hospital, and who has had no contact for "
+            "too long."
+        ),
     ),
     NavItem(
         "admin:index",

@@ -12,6 +12,7 @@ from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, OrganisationType
 from parcours.patients.models import Patient
+from parcours.transitions.aftercare_actions import readmission_check
 from parcours.transitions.models import Stay, StayStatus
 
 
@@ -58,6 +59,7 @@ def stay_admit(
         source=source,
     )
     _audit(actor=actor, stay=stay, action=AuditAction.CREATE, what="stay")
+    readmission_check(stay=stay, actor=actor)
     return stay
 
 

@@ -48,3 +48,6 @@ class Stay(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == StayStatus.OPEN
+
+
+from parcours.transitions.aftercare_models import *  # noqa: E402,F403

@@ -1,44 +1,43 @@
-"""`parcours worker`: background tasks (Django Tasks, database backend) and the notification
-outbox, in one process. Between two task polls the worker relays due outbox rows and runs the
-periodic jobs that are due (PERIODIC_JOBS); SIGTERM lets the task or message in hand finish,
-gives back any lease still held, then exits."""
+"""`parcours worker`: background tasks (Django Tasks, database backend), periodic jobs
+(`parcours.core.periodic`) and the notification outbox, in one process. Between two task polls
+the worker runs the periodic jobs that are due and relays due outbox rows; SIGTERM lets the task
+or message in hand finish, gives back any lease still held, then exits."""
 
 from __future__ import annotations
 
 import logging
 import time
 from argparse import ArgumentParser
-from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 from django.db.utils import OperationalError
-from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
-from parcours.coordination.actions import tasks_check_due
+from parcours.core.periodic import Scheduler
 from parcours.messaging.delivery import Relay, default_worker_id
 
 logger = logging.getLogger(__name__)
-
-# (name, function of `now`, seconds between two runs). Each job is idempotent, so several
-# workers may run it; they only share the load.
-PERIODIC_JOBS: list[tuple[str, Callable[..., int], float]] = [
-    ("referrals due", lambda now: tasks_check_due(now=now), 60.0),
-]
 
 
 class TasksAndOutboxWorker(Worker):
     """django_tasks_db's worker loop with the outbox relay run between task polls."""
 
-    def __init__(self, *, relay: Relay | None, run_tasks: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        relay: Relay | None,
+        run_tasks: bool,
+        scheduler: Scheduler | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.relay = relay
         self.run_tasks = run_tasks
-        self.next_run: dict[str, float] = {}
+        self.scheduler = scheduler
 
     def claim_task(self) -> DBTaskResult | None:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -64,21 +63,6 @@ class TasksAndOutboxWorker(Worker):
         finally:
             self.running_task = False
 
-    def run_periodic(self) -> int:
-        """Run each periodic job whose interval has passed; a failing job is logged and retried
-        at its next turn."""
-        done = 0
-        for name, job, every in PERIODIC_JOBS:
-            clock = time.monotonic()
-            if clock < self.next_run.get(name, 0.0):
-                continue
-            self.next_run[name] = clock + every
-            try:
-                done += job(timezone.now())
-            except Exception:
-                logger.exception("periodic job %s failed", name)
-        return done
-
     def run(self) -> None:
         logger.info("worker %s started", self.worker_id)
         try:
@@ -90,8 +74,8 @@ class TasksAndOutboxWorker(Worker):
                     if task_result is not None:
                         self.run_task(task_result)
                         worked += 1
-                if self.running and self.run_tasks:
-                    self.run_periodic()
+                if self.running and self.scheduler is not None:
+                    worked += self.scheduler.tick()
                 if self.running:
                     worked += self.relay_outbox()
                 close_old_connections()
@@ -123,6 +107,7 @@ class Command(BaseCommand):
         worker = TasksAndOutboxWorker(
             relay=None if options["no_outbox"] else Relay(worker_id=worker_id),
             run_tasks=not options["outbox_only"],
+            scheduler=None if options["outbox_only"] else Scheduler(),
             queue_names=options["queue"].split(","),
             interval=options["interval"],
             batch=options["batch"],
