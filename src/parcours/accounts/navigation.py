@@ -43,6 +43,8 @@ NAV_ITEMS: list[NavItem] = [
         _("Referrals"),
         CARE,
         _("Referrals and tasks to your services, and those you sent, with their answers."),
+    ),
+    NavItem(
         "followup:watch_list",
         _("Watch list"),
         CARE,
