@@ -229,7 +229,7 @@ def test_the_worker_scheduler_runs_the_check_once_per_period(manage, low_thresho
     watch_start(access=manage, organisation=low_threshold, started_at=start)
     clock = [timezone.now()]
     scheduler = Scheduler(clock=lambda: clock[0])
-    assert [job.name for job in scheduler.jobs] == ["broken-follow-up"]
+    assert "broken-follow-up" in [job.name for job in scheduler.jobs]
     assert scheduler.tick() == 1
     assert scheduler.tick() == 0
     assert WatchEntry.objects.get().broken_follow_up_flagged_at is not None
