@@ -179,3 +179,17 @@ def test_a_referral_without_service_is_refused(nadia, claire, logged_in) -> None
     assert response.status_code == 200
     assert "Choisissez au moins un service." in response.content.decode()
     assert not Task.objects.exists()
+
+
+def test_the_task_page_form_reports_a_refusal(referrals, claire, logged_in) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(claire)
+    url = f"/coordination/tasks/{referrals[0].pk}/transition/"
+    response = client.post(
+        url, {"status": "completed", "outcome": "x"}, follow=True, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.redirect_chain[-1][0] == f"/coordination/tasks/{referrals[0].pk}/"
+    assert "Impossible de passer de « Envoyée » à « Terminée »." in response.content.decode()
+    cancelled = client.post(url, {"status": "cancelled", "reason": "Patiente partie"}, follow=True)
+    assert cancelled.status_code == 200
+    referrals[0].refresh_from_db()
+    assert (referrals[0].status, referrals[0].status_reason) == ("cancelled", "Patiente partie")
