@@ -74,6 +74,40 @@ def for_patient(patient_id: int) -> QuerySet[Task]:
     )
 
 
+def assignable_users(patient_id: int) -> list[User]:
+    """People a task about this patient can go to: the professionals of the active circle who
+    have an account, and the care roles of the member organisations and services."""
+    from django.utils import timezone
+
+    from parcours.accounts.models import Membership, Role
+    from parcours.patients.models import CircleMember
+
+    today = timezone.localdate()
+    members = (
+        CircleMember.objects.filter(patient_id=patient_id, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .exclude(visibility="none")
+        .select_related("professional", "service")
+    )
+    user_ids: set[int] = set()
+    organisation_ids: set[int] = set()
+    for member in members:
+        if member.professional is not None and member.professional.user_id:
+            user_ids.add(member.professional.user_id)
+        elif member.service is not None:
+            organisation_ids.add(member.service.organisation_id)
+        elif member.organisation_id:
+            organisation_ids.add(member.organisation_id)
+    user_ids.update(
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids, active=True, role__in=list(Role.care_roles())
+        ).values_list("user_id", flat=True)
+    )
+    return list(
+        User.objects.filter(pk__in=user_ids, is_active=True).order_by("last_name", "first_name")
+    )
+
+
 def group_of(task: Task) -> list[Task]:
     return list(
         Task.objects.filter(group=task.group)
