@@ -43,7 +43,7 @@ def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list
     tasks = tasks.annotate(consent=Subquery(latest_consent.values("status")[:1])).filter(
         Q(consent__isnull=True) | Q(consent=ConsentStatus.GIVEN)
     )
-    rows = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
+    rows: list[Task] = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
     rows.sort(
         key=lambda t: (t.status not in AWAITING_ANSWER, t.due_at is None, t.due_at or t.created_at)
     )
