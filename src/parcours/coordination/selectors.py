@@ -58,7 +58,7 @@ def sent(user: User, *, limit: int = 200) -> list[Task]:
     ).filter(patient__in=accessible_patients(user))
     return list(
         tasks.select_related(*_RELATED)
-        .prefetch_related("events")
+        .prefetch_related("events__by")
         .order_by("-created_at", "-pk")[:limit]
     )
 
