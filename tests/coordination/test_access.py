@@ -88,3 +88,16 @@ def test_an_excluded_professional_of_the_service_is_refused(  # type: ignore[no-
     exclusion_add(access=manage, professional=professional, reason="Demande de la patiente")
     with pytest.raises(TaskNotFound):
         access_task(anouk, referral.pk)
+
+
+def test_the_inbox_follows_the_same_rules(referral, postcure_staff, claire, nadia) -> None:  # type: ignore[no-untyped-def]
+    from parcours.coordination.selectors import inbox
+
+    anouk, bart, _chloe = postcure_staff
+    assert [t.pk for t in inbox(anouk)] == [referral.pk]
+    assert inbox(bart) == []
+    manage = access_patient(claire, nadia.pk, purpose=Purpose.CONSENT, manage=True)
+    consent_record(access=manage, status="given", method="oral")
+    assert [t.pk for t in inbox(anouk)] == [referral.pk]
+    consent_record(access=manage, status="withdrawn", method="oral")
+    assert inbox(anouk) == []

@@ -101,3 +101,14 @@ def test_a_bad_referral_is_400(nadia, claire, logged_in) -> None:  # type: ignor
     response = _send(client, nadia, [])
     assert response.status_code == 400
     assert response.json()["detail"]
+
+
+def test_create_a_task_for_a_circle_member(nadia, claire, outsider, logged_in) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(claire)
+    payload = {"patient_id": nadia.pk, "assignee_id": outsider.pk, "need": "Appeler"}
+    refused = client.post("/api/coordination/tasks", payload, content_type="application/json")
+    assert refused.status_code == 400
+    payload["assignee_id"] = claire.pk  # Claire is in the circle (its referent)
+    created = client.post("/api/coordination/tasks", payload, content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["kind"] == "task"

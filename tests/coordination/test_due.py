@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from parcours.coordination.access import access_task
@@ -73,15 +72,3 @@ def test_an_answered_referral_is_not_escalated(  # type: ignore[no-untyped-def]
     task_accept(access=access_task(postcure_staff[0], referrals[0].pk))
     # The other one was cancelled by the acceptance: nothing is waiting for an answer.
     assert tasks_check_due(now=sent_at + timedelta(days=3)) == 0
-
-
-def test_the_worker_runs_the_due_check(referrals, claire) -> None:  # type: ignore[no-untyped-def]
-    from parcours.coordination.models import Task
-
-    Task.objects.filter(pk__in=[t.pk for t in referrals]).update(
-        due_at=timezone.now() - timedelta(minutes=5)
-    )
-    call_command("worker", "--batch", "--interval", "0")
-    assert TaskEvent.objects.filter(kind=TaskEventKind.ESCALATION).count() == 2
-    overdue = Notification.objects.filter(recipient=claire, kind="referral.overdue")
-    assert overdue.count() == 2

@@ -179,3 +179,57 @@ def test_a_referral_without_service_is_refused(nadia, claire, logged_in) -> None
     assert response.status_code == 200
     assert "Choisissez au moins un service." in response.content.decode()
     assert not Task.objects.exists()
+
+
+def test_the_task_page_form_reports_a_refusal(referrals, claire, logged_in) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(claire)
+    url = f"/coordination/tasks/{referrals[0].pk}/transition/"
+    response = client.post(
+        url, {"status": "completed", "outcome": "x"}, follow=True, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert response.redirect_chain[-1][0] == f"/coordination/tasks/{referrals[0].pk}/"
+    assert "Impossible de passer de « Envoyée » à « Terminée »." in response.content.decode()
+    cancelled = client.post(url, {"status": "cancelled", "reason": "Patiente partie"}, follow=True)
+    assert cancelled.status_code == 200
+    referrals[0].refresh_from_db()
+    assert (referrals[0].status, referrals[0].status_reason) == ("cancelled", "Patiente partie")
+
+
+def test_give_a_task_to_someone_in_the_circle(  # type: ignore[no-untyped-def]
+    nadia, nadia_access, claire, outsider, logged_in, make_persona
+):
+    from parcours.messaging.models import Notification
+    from parcours.patients.actions import MemberInput, circle_member_add
+    from parcours.patients.models import MemberRole
+    from tests.factories import OrganisationFactory
+    from tests.patients.conftest import professional_for
+
+    mediation = OrganisationFactory(code="mediation-test", type="health_mediation")
+    ibrahim = make_persona("ibrahim", "health_mediator", mediation, first_name="Ibrahim")
+    circle_member_add(
+        access=access_patient_manage(claire, nadia),
+        member=MemberInput(
+            role=MemberRole.HEALTH_MEDIATOR,
+            professional=professional_for(ibrahim, "health_mediator", mediation),
+        ),
+    )
+    client = logged_in(claire)
+    page = client.get(f"/coordination/patients/{nadia.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert f'value="{ibrahim.pk}"' in page.content.decode()
+    assert f'value="{outsider.pk}"' not in page.content.decode()
+    url = f"/coordination/patients/{nadia.pk}/task/"
+    client.post(url, {"assignee": outsider.pk, "need": "Appeler", "priority": "routine"})
+    assert not Task.objects.exists()  # not in the circle
+    client.post(url, {"assignee": ibrahim.pk, "need": "Appeler Nadia", "priority": "routine"})
+    task = Task.objects.get()
+    assert (task.kind, task.owner_user, task.status) == ("task", ibrahim, "requested")
+    assert Notification.objects.filter(recipient=ibrahim, kind="task.assigned").exists()
+    client.logout()
+    inbox = logged_in(ibrahim).get("/coordination/inbox/").content.decode()
+    assert "Appeler Nadia" in inbox
+
+
+def access_patient_manage(user, patient):  # type: ignore[no-untyped-def]
+    from parcours.patients.access import Purpose, access_patient
+
+    return access_patient(user, patient.pk, purpose=Purpose.COORDINATION, manage=True)

@@ -345,7 +345,7 @@ def _change(
 
 def _locked(task: Task) -> Task:
     return (
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("patient", "owner_service__organisation", "requester")
         .get(pk=task.pk)
     )
@@ -453,7 +453,7 @@ def task_accept(*, access: TaskAccess, now: datetime | None = None) -> Task:
     # Lock the whole group in a stable order: two services accepting at once are serialised
     # and the second finds its referral cancelled (cancelled → accepted is illegal).
     group = list(
-        Task.objects.select_for_update()
+        Task.objects.select_for_update(of=("self",))
         .select_related("patient", "owner_service__organisation", "requester")
         .filter(group=access.task.group)
         .order_by("pk")

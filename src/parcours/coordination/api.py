@@ -74,6 +74,15 @@ class ReferralIn(Schema):
     priority: str = "routine"
 
 
+class TaskIn(Schema):
+    patient_id: int
+    assignee_id: int
+    need: str
+    reason: str = ""
+    due_at: datetime | None = None
+    priority: str = "routine"
+
+
 class TransitionIn(Schema):
     status: str
     reason: str = ""
@@ -191,6 +200,42 @@ def referral_create(request: HttpRequest, payload: ReferralIn) -> Status[object]
     except actions.CoordinationError as exc:
         return Status(400, {"detail": str(exc.message)})
     return Status(201, [_summary(t) for t in tasks])
+
+
+@router.post(
+    "/tasks",
+    response={201: TaskSummary, 400: ErrorOut, 404: ErrorOut},
+    summary="Give a task to a person of the patient's circle",
+)
+def task_create(request: HttpRequest, payload: TaskIn) -> Status[object]:
+    try:
+        access = access_patient(
+            request.auth,  # type: ignore[attr-defined]
+            payload.patient_id,
+            purpose=Purpose.COORDINATION,
+            action=AuditAction.CREATE,
+            what="task",
+        )
+    except PatientNotFound as exc:
+        raise HttpError(404, _("No patient found.")) from exc
+    assignee = next(
+        (u for u in selectors.assignable_users(access.patient.pk) if u.pk == payload.assignee_id),
+        None,
+    )
+    if assignee is None:
+        return Status(400, {"detail": _("A task goes to a person of the patient's circle.")})
+    try:
+        task = actions.task_create(
+            access=access,
+            assignee=assignee,
+            need=payload.need,
+            reason=payload.reason,
+            due_at=payload.due_at,
+            priority=payload.priority,
+        )
+    except actions.CoordinationError as exc:
+        return Status(400, {"detail": str(exc.message)})
+    return Status(201, _summary(task))
 
 
 @router.post(

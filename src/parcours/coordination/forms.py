@@ -34,3 +34,21 @@ class TransitionForm(forms.Form):
     status = forms.CharField(max_length=20)
     reason = forms.CharField(max_length=500, required=False)
     outcome = forms.CharField(required=False)
+
+
+class TaskForm(forms.Form):
+    assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
+    need = forms.CharField(label=_("Task"), max_length=200)
+    reason = forms.CharField(
+        label=_("Reason and context"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    due_at = forms.DateTimeField(
+        label=_("Answer needed by"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices, initial="routine")
+
+    def __init__(self, *args: object, assignees: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["assignee"].choices = assignees  # type: ignore[attr-defined]

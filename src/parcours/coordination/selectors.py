@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from parcours.accounts.models import User
 from parcours.coordination.access import receiving_organisation_ids
-from parcours.coordination.models import AWAITING_ANSWER, Task, TaskEvent
+from parcours.coordination.models import AWAITING_ANSWER, TERMINAL, Task, TaskEvent
 from parcours.patients.access import accessible_patients
-from parcours.patients.models import ConsentStatus, Exclusion
+from parcours.patients.models import ConsentEvent, ConsentStatus, Exclusion
 
 _RELATED = (
     "patient",
@@ -29,9 +29,7 @@ def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list
         Q(owner_service__organisation_id__in=organisation_ids) | Q(owner_user=user)
     )
     if not include_closed:
-        tasks = tasks.exclude(
-            status__in=["rejected", "cancelled", "failed", "completed", "entered-in-error"]
-        )
+        tasks = tasks.exclude(status__in=TERMINAL)
     professional = getattr(user, "professional", None)
     if professional is not None:
         tasks = tasks.exclude(
@@ -39,17 +37,17 @@ def inbox(user: User, *, include_closed: bool = False, limit: int = 200) -> list
                 professional=professional, lifted_at__isnull=True
             ).values("patient")
         )
-    rows = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
-    rows = [t for t in rows if _consent_open(t)]
+    latest_consent = ConsentEvent.objects.filter(patient=OuterRef("patient_id")).order_by(
+        "-recorded_at", "-pk"
+    )
+    tasks = tasks.annotate(consent=Subquery(latest_consent.values("status")[:1])).filter(
+        Q(consent__isnull=True) | Q(consent=ConsentStatus.GIVEN)
+    )
+    rows: list[Task] = list(tasks.select_related(*_RELATED).order_by("-created_at", "-pk")[:limit])
     rows.sort(
         key=lambda t: (t.status not in AWAITING_ANSWER, t.due_at is None, t.due_at or t.created_at)
     )
     return rows
-
-
-def _consent_open(task: Task) -> bool:
-    latest = task.patient.consent_events.order_by("-recorded_at", "-pk").first()
-    return latest is None or latest.status not in (ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN)
 
 
 def sent(user: User, *, limit: int = 200) -> list[Task]:
@@ -60,7 +58,7 @@ def sent(user: User, *, limit: int = 200) -> list[Task]:
     ).filter(patient__in=accessible_patients(user))
     return list(
         tasks.select_related(*_RELATED)
-        .prefetch_related("events")
+        .prefetch_related("events__by")
         .order_by("-created_at", "-pk")[:limit]
     )
 
@@ -71,6 +69,40 @@ def for_patient(patient_id: int) -> QuerySet[Task]:
         Task.objects.filter(patient_id=patient_id)
         .select_related(*_RELATED)
         .order_by("-created_at", "-pk")
+    )
+
+
+def assignable_users(patient_id: int) -> list[User]:
+    """People a task about this patient can go to: the professionals of the active circle who
+    have an account, and the care roles of the member organisations and services."""
+    from django.utils import timezone
+
+    from parcours.accounts.models import Membership, Role
+    from parcours.patients.models import CircleMember
+
+    today = timezone.localdate()
+    members = (
+        CircleMember.objects.filter(patient_id=patient_id, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .exclude(visibility="none")
+        .select_related("professional", "service")
+    )
+    user_ids: set[int] = set()
+    organisation_ids: set[int] = set()
+    for member in members:
+        if member.professional is not None and member.professional.user_id:
+            user_ids.add(member.professional.user_id)
+        elif member.service is not None:
+            organisation_ids.add(member.service.organisation_id)
+        elif member.organisation_id:
+            organisation_ids.add(member.organisation_id)
+    user_ids.update(
+        Membership.objects.filter(
+            organisation_id__in=organisation_ids, active=True, role__in=list(Role.care_roles())
+        ).values_list("user_id", flat=True)
+    )
+    return list(
+        User.objects.filter(pk__in=user_ids, is_active=True).order_by("last_name", "first_name")
     )
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/transition/", views.task_transition, name="transition"),
     path("patients/<int:pk>/", views.patient_referrals, name="patient"),
+    path("patients/<int:pk>/task/", views.patient_task_create, name="task_create"),
 ]

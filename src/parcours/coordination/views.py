@@ -17,7 +17,7 @@ from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.coordination import actions, selectors
 from parcours.coordination.access import TaskAccess, TaskNotFound, access_task
-from parcours.coordination.forms import ReferralForm, TransitionForm
+from parcours.coordination.forms import ReferralForm, TaskForm, TransitionForm
 from parcours.coordination.models import IllegalTransition, TaskStatus
 from parcours.directory.models import TargetGroup
 from parcours.directory.selectors import SearchError, ServiceQuery, search_services
@@ -206,6 +206,44 @@ def patient_referrals(request: HttpRequest, pk: int) -> HttpResponse:
             "target_groups": TargetGroup.choices,
             "search_error": search_error,
             "chosen": chosen,
-            "template": "coordination/_service_hits.html",
+            "task_form": TaskForm(assignees=_assignees(access.patient.pk)),
         },
     )
+
+
+def _assignees(patient_id: int) -> list[tuple[int, str]]:
+    return [
+        (user.pk, user.get_full_name() or user.get_username())
+        for user in selectors.assignable_users(patient_id)
+    ]
+
+
+@login_required
+@require_POST
+def patient_task_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A task for one person of the patient's circle."""
+    try:
+        access = access_patient(
+            request.user, pk, purpose=Purpose.COORDINATION, action=AuditAction.CREATE, what="task"
+        )
+    except PatientNotFound as exc:
+        raise Http404(_("No patient found.")) from exc
+    form = TaskForm(request.POST, assignees=_assignees(access.patient.pk))  # only the circle
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.task_create(
+                access=access,
+                assignee=User.objects.get(pk=data["assignee"]),
+                need=data["need"],
+                reason=data["reason"],
+                due_at=data["due_at"],
+                priority=data["priority"],
+            )
+        except actions.CoordinationError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Task sent."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("coordination:patient", pk=access.patient.pk)
