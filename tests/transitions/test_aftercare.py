@@ -355,3 +355,52 @@ def test_parcours_worker_runs_the_check_and_mails_no_patient_detail(
     for mail in mails:
         text = mail.subject + mail.body
         assert "Marie" not in text and "Peeters" not in text
+
+
+def test_merging_a_duplicate_keeps_its_follow_up(manage, nurse_claire, hospital):  # type: ignore[no-untyped-def]
+    from parcours.patients.actions import (
+        IdentifierInput,
+        PatientData,
+        patient_create,
+        patient_merge,
+    )
+
+    duplicate = patient_create(
+        user=nurse_claire,
+        data=PatientData(given_name="Marie", family_name="Peters", languages=["fr"]),
+        identifiers=[IdentifierInput("local", "DUP-1", hospital)],
+        confirm_not_duplicate=True,
+    )
+    other = access_patient(nurse_claire, duplicate.pk, purpose=Purpose.COORDINATION, manage=True)
+    contact_record(access=other, channel="phone")
+    refusal_record(access=other, offered="Repas à domicile", refused_by="patient")
+    _readmit(duplicate, hospital, after_days=5)
+    patient_merge(source=other, target=manage)
+    target = manage.patient
+    assert Contact.objects.filter(patient=target).count() == 1
+    assert Refusal.objects.filter(patient=target).count() == 1
+    assert Readmission.objects.get().patient == target
+
+
+def test_the_watch_list_reads_in_constant_queries(
+    manage, low_threshold, outreach_worker, nurse_claire, hospital, django_assert_max_num_queries
+):  # type: ignore[no-untyped-def]
+    from parcours.patients.actions import IdentifierInput, PatientData, patient_create
+
+    def watch_one(number: int) -> None:
+        patient = patient_create(
+            user=nurse_claire,
+            data=PatientData(given_name=f"Patient{number}", family_name="Test"),
+            identifiers=[IdentifierInput("local", f"W-{number}", hospital)],
+        )
+        access = access_patient(nurse_claire, patient.pk, purpose=Purpose.COORDINATION, manage=True)
+        watch_start(access=access, organisation=low_threshold)
+        contact_record(access=access, channel="phone")
+
+    watch_one(1)
+    with django_assert_max_num_queries(12) as few:
+        assert len(watch_list(outreach_worker)) == 1
+    for number in range(2, 7):
+        watch_one(number)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(watch_list(outreach_worker)) == 6

@@ -32,7 +32,8 @@ from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, OrganisationType, Service
 from parcours.live import publish_to_users
 from parcours.messaging.actions import notification_create
-from parcours.patients.access import PatientAccess
+from parcours.patients.access import PatientAccess, referent_user_ids
+from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import MemberRole, Patient, Visibility
 from parcours.transitions import aftercare_selectors as selectors
 from parcours.transitions.aftercare_models import (
@@ -180,8 +181,6 @@ def watch_start(
                     "circle's referent to add it, or to start the watch."
                 )
             )
-        from parcours.patients.actions import MemberInput, circle_member_add
-
         circle_member_add(
             access=access,
             member=MemberInput(
@@ -260,8 +259,6 @@ def watch_reactivate_help(
         note=help_given.strip(),
         organisation=Organisation.objects.get(pk=entry.organisation_id),
     )
-    from parcours.patients.access import referent_user_ids
-
     _send(
         referent_user_ids(access.patient),
         kind=HELP_REACTIVATED.code,

@@ -160,7 +160,10 @@ class BrokenFollowUp(models.Model):
     """One rise of the broken-follow-up flag of a watch entry, and what cleared it."""
 
     entry = models.ForeignKey(WatchEntry, on_delete=models.CASCADE, related_name="alerts")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    # A named relation (not "+"): patient_merge moves every visible relation to the target.
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="broken_followups"
+    )
     flagged_at = models.DateTimeField()
     since = models.DateTimeField(help_text="Watch start or last contact, whichever is later.")
     cleared_at = models.DateTimeField(null=True, blank=True)
@@ -187,7 +190,9 @@ class Readmission(models.Model):
     previous_stay = models.ForeignKey(
         "transitions.Stay", on_delete=models.CASCADE, related_name="+"
     )
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="readmissions"
+    )
     days = models.PositiveSmallIntegerField(_("days after discharge"))
     detected_at = models.DateTimeField(default=timezone.now)
 
