@@ -39,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Your patients, their circle of care, consent and who looked at their record."),
     ),
     NavItem(
+        "conversations:list",
+        _("Conversations"),
+        CARE,
+        _("Messages with your patients' circles of care and with colleagues, delivered live."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
