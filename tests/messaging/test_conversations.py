@@ -249,3 +249,9 @@ def test_new_message_is_published_on_commit_to_the_participants(  # type: ignore
         assert "Sortie" not in str(event), "the page fetches the text after its own access check"
     queue = layer.channels.get(channels["pieter"])  # type: ignore[attr-defined]
     assert not queue, "someone outside the circle receives nothing"
+
+
+def test_openapi_lists_the_conversation_routes(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/conversations/" in paths
+    assert set(paths["/api/conversations/{conversation_id}/messages"]) == {"get", "post"}
