@@ -7,6 +7,7 @@ mentions, read state, the JSON API and the live event sent on commit."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -255,3 +256,14 @@ def test_openapi_lists_the_conversation_routes(client) -> None:  # type: ignore[
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/conversations/" in paths
     assert set(paths["/api/conversations/{conversation_id}/messages"]) == {"get", "post"}
+
+
+def test_the_form_posts_once_when_sent_twice(marie_circle, gp_luc) -> None:  # type: ignore[no-untyped-def]
+    conversation = open_patient_conversation(gp_luc, marie_circle)
+    luc = client_for(gp_luc)
+    page = luc.get(f"/conversations/{conversation.pk}/").content.decode()
+    key = re.search(r'name="client_key" value="([0-9a-f]{32})"', page).group(1)  # type: ignore[union-attr]
+    post(luc, conversation, "Double clic", client_key=key)
+    after = post(luc, conversation, "Double clic", client_key=key).content.decode()
+    assert conversation.messages.count() == 1
+    assert f'value="{key}"' not in after, "the fresh form carries a new key"
