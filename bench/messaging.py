@@ -84,6 +84,7 @@ class Run:
     received: list[tuple[int, float]] = field(default_factory=list)
     post_ms: list[float] = field(default_factory=list)  # POST round trips
     posted: int = 0
+    errors: int = 0
     elapsed: float = 0.0
 
 
@@ -115,10 +116,13 @@ async def listen(url: str, origin: str, session: str, run: Run, ready: asyncio.E
         open_timeout=60,
     ) as socket:
         ready.set()
-        async for raw in socket:
-            event = json.loads(raw)
-            if event.get("kind") == "message.created":
-                run.received.append((int(event["message"]), time.perf_counter()))
+        try:
+            async for raw in socket:
+                event = json.loads(raw)
+                if event.get("kind") == "message.created":
+                    run.received.append((int(event["message"]), time.perf_counter()))
+        except websockets.ConnectionClosed:
+            return
 
 
 def post(base: str, token: str, conversation_id: int, number: int, run: Run) -> None:
@@ -128,8 +132,12 @@ def post(base: str, token: str, conversation_id: int, number: int, run: Run) -> 
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:
-        message_id = int(json.loads(response.read())["id"])
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            message_id = int(json.loads(response.read())["id"])
+    except OSError:  # HTTP errors included: counted, the run goes on
+        run.errors += 1
+        return
     run.sent[message_id] = started
     run.post_ms.append((time.perf_counter() - started) * 1000)
     run.posted += 1
@@ -211,7 +219,7 @@ def report(name: str, run: Run, per_conversation: int) -> str:
         f"{len(latencies) / run.elapsed:8.0f} deliveries/s  "
         f"delivery p50 {pct(latencies, 0.5):7.1f} ms  p99 {pct(latencies, 0.99):7.1f} ms  "
         f"(POST p50 {pct(run.post_ms, 0.5):6.1f} ms)  "
-        f"missing {expected - len(latencies)}/{expected}"
+        f"missing {expected - len(latencies)}/{expected}  failed posts {run.errors}"
     )
 
 

@@ -22,6 +22,8 @@ from tests.patients.conftest import (  # noqa: F401 - fixtures
 )
 from tests.support.processes import free_port, redis_server, wait_for_port
 
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
 
@@ -98,8 +100,18 @@ def test_gp_and_liaison_nurse_exchange_messages_live(  # type: ignore[no-untyped
     claire.locator("#message-list", has_text="Lettre de liaison suit").wait_for()
     luc.locator("#message-list", has_text="Lettre de liaison suit").wait_for()
 
+    # An attachment sent from Claire's page appears as a download link on Luc's.
+    claire.locator("#message-files").set_input_files(
+        files=[{"name": "lettre-de-liaison.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    send(claire, "La lettre.")
+    luc.get_by_role("link", name="lettre-de-liaison.pdf").wait_for()
+    with luc.expect_download() as download:
+        luc.get_by_role("link", name="lettre-de-liaison.pdf").click()
+    assert download.value.suggested_filename == "lettre-de-liaison.pdf"
+
     for page in (luc, claire):
         assert page.evaluate("window.parcoursNoReload === true"), "no reload happened"
-        assert page.locator(".thread-message").count() == 2
+        assert page.locator(".thread-message").count() == 3
     screenshot(luc, "gp")
     screenshot(claire, "liaison-nurse")

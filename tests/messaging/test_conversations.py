@@ -7,6 +7,7 @@ mentions, read state, the JSON API and the live event sent on commit."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -249,3 +250,20 @@ def test_new_message_is_published_on_commit_to_the_participants(  # type: ignore
         assert "Sortie" not in str(event), "the page fetches the text after its own access check"
     queue = layer.channels.get(channels["pieter"])  # type: ignore[attr-defined]
     assert not queue, "someone outside the circle receives nothing"
+
+
+def test_openapi_lists_the_conversation_routes(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/api/openapi.json").json()["paths"]
+    assert "/api/conversations/" in paths
+    assert set(paths["/api/conversations/{conversation_id}/messages"]) == {"get", "post"}
+
+
+def test_the_form_posts_once_when_sent_twice(marie_circle, gp_luc) -> None:  # type: ignore[no-untyped-def]
+    conversation = open_patient_conversation(gp_luc, marie_circle)
+    luc = client_for(gp_luc)
+    page = luc.get(f"/conversations/{conversation.pk}/").content.decode()
+    key = re.search(r'name="client_key" value="([0-9a-f]{32})"', page).group(1)  # type: ignore[union-attr]
+    post(luc, conversation, "Double clic", client_key=key)
+    after = post(luc, conversation, "Double clic", client_key=key).content.decode()
+    assert conversation.messages.count() == 1
+    assert f'value="{key}"' not in after, "the fresh form carries a new key"

@@ -54,6 +54,12 @@ NAV_ITEMS: list[NavItem] = [
         ),
     ),
     NavItem(
+        "conversations:list",
+        _("Conversations"),
+        CARE,
+        _("Messages with your patients' circles of care and with colleagues, delivered live."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),

@@ -14,6 +14,17 @@ from ninja.errors import HttpError
 from parcours.accounts.models import User
 from parcours.audit.models import AuditAction
 from parcours.messaging import actions, selectors
+from parcours.messaging.conversation_actions import (
+    InvalidMessage,
+    conversation_mark_read,
+    conversation_message_post,
+)
+from parcours.messaging.conversations import (
+    ConversationNotFound,
+    conversation_access,
+    conversation_list,
+    messages_page,
+)
 
 router = Router(tags=["notifications"])
 
@@ -109,8 +120,6 @@ class MessageIn(Schema):
 def _conversation(
     request: HttpRequest, conversation_id: int, action: str = AuditAction.READ
 ) -> Any:
-    from parcours.messaging.conversations import ConversationNotFound, conversation_access
-
     try:
         return conversation_access(request.auth, conversation_id, action=action)  # type: ignore[attr-defined]
     except ConversationNotFound:
@@ -139,8 +148,6 @@ def _message_out(message: Any) -> MessageOut:
 
 @conversations_router.get("/", response=list[ConversationOut], summary="My conversations")
 def list_conversations(request: HttpRequest, limit: int = 50) -> list[ConversationOut]:
-    from parcours.messaging.conversations import conversation_list
-
     user: User = request.auth  # type: ignore[attr-defined]
     return [
         ConversationOut(
@@ -163,9 +170,6 @@ def list_conversations(request: HttpRequest, limit: int = 50) -> list[Conversati
 def list_messages(
     request: HttpRequest, conversation_id: int, before: int | None = None, limit: int = 50
 ) -> MessagePageOut:
-    from parcours.messaging.conversation_actions import conversation_mark_read
-    from parcours.messaging.conversations import messages_page
-
     access = _conversation(request, conversation_id)
     page = messages_page(access, before=before, limit=max(1, min(limit, 200)))
     if before is None:
@@ -182,8 +186,6 @@ def list_messages(
     summary="Post a message (text; attachments through the page)",
 )
 def post_message(request: HttpRequest, conversation_id: int, body: MessageIn) -> Any:
-    from parcours.messaging.conversation_actions import InvalidMessage, conversation_message_post
-
     access = _conversation(request, conversation_id, action=AuditAction.CREATE)
     mention_ids = list(User.objects.filter(username__in=body.mentions).values_list("pk", flat=True))
     try:

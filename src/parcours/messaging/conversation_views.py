@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -57,6 +59,8 @@ def _context(access: ConversationAccess, **extra: object) -> dict[str, object]:
         "mentionable": [p for p in people if p.pk != access.user.pk],
         "live_topic": live_topic(access.conversation.pk),
         "max_bytes": settings.ATTACHMENT_MAX_BYTES,
+        # A double click or a resent form posts once: the key is UNIQUE per author.
+        "client_key": uuid.uuid4().hex,
         **extra,
     }
 
