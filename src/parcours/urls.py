@@ -15,6 +15,7 @@ urlpatterns = [
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
     path("notifications/", include("parcours.messaging.urls")),
+    path("transmissions/", include("parcours.messaging.transmission_urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
     path("admin/", admin.site.urls),
