@@ -231,7 +231,9 @@ def test_reminder_then_escalation_once_each(  # type: ignore[no-untyped-def]
 ) -> None:
     settings.TRANSMISSION_ESCALATION_HOURS = 24
     sent = send(sender_access, circle, deadline, "gp", "nurse", "jan")
-    transmission_acknowledge(access=access_of(home_nurse, marie), recipient=copy_of(sent, home_nurse))
+    transmission_acknowledge(
+        access=access_of(home_nurse, marie), recipient=copy_of(sent, home_nurse)
+    )
 
     before = transmission_check_deadlines(now=deadline - timedelta(minutes=1))
     assert (before.reminded, before.escalated) == (0, 0)

@@ -16,7 +16,7 @@ from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import CircleMember, Exclusion, MemberRole
 from tests.factories import OrganisationFactory, UserFactory
-from tests.patients.conftest import (  # noqa: F401
+from tests.patients.conftest import (
     gp_luc,
     home_nurse,
     manage,
@@ -28,18 +28,18 @@ from tests.patients.conftest import (  # noqa: F401
 )
 
 __all__ = [
+    "circle",
+    "deadline",
+    "excluded_gp",
     "gp_luc",
+    "home_help",
     "home_nurse",
     "manage",
     "marie",
     "marie_circle",
     "nurse_claire",
     "outsider",
-    "circle",
     "sender_access",
-    "deadline",
-    "home_help",
-    "excluded_gp",
 ]
 
 

@@ -107,9 +107,7 @@ def recipient_option(member: CircleMember, *, patient: Patient) -> RecipientOpti
     accounts = member_accounts(member)
     language = _language(member, accounts, patient)
     refusal = ""
-    if member.patient_id != patient.pk:
-        refusal = "not-in-circle"
-    elif not member.is_active_on(today):
+    if member.patient_id != patient.pk or not member.is_active_on(today):
         refusal = "not-in-circle"
     elif member.visibility == Visibility.NONE:
         refusal = "sees-nothing"

@@ -16,9 +16,7 @@ urlpatterns = [
         views.acknowledge,
         name="acknowledge",
     ),
-    path(
-        "<int:pk>/recipients/<int:recipient_id>/hand-over/", views.hand_over, name="hand_over"
-    ),
+    path("<int:pk>/recipients/<int:recipient_id>/hand-over/", views.hand_over, name="hand_over"),
     path("patient/<int:patient_id>/", views.patient_block, name="patient"),
     path("patient/<int:patient_id>/new/", views.send, name="send"),
 ]

@@ -89,7 +89,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         if transmission.sender_id == user.pk:
             return redirect("transmissions:follow", pk=pk)
         raise _not_found()
-    access = _access(request, transmission.patient_id, purpose=Purpose.TREATMENT, what="transmission")
+    access = _access(
+        request, transmission.patient_id, purpose=Purpose.TREATMENT, what="transmission"
+    )
     for copy in copies:
         transmission_mark_read(access=access, recipient=copy)
         copy.refresh_from_db()
