@@ -17,7 +17,7 @@ from parcours.messaging.transmission_selectors import recipient_options
 from parcours.patients.access import Purpose, access_patient
 from parcours.patients.models import MemberRole, Patient
 
-VIEWS = {
+VIEWS: dict[str, tuple[str, str]] = {
     MemberRole.GP: (
         "fr",
         "Sortie prévue vendredi 17 h. ISAR 4, vit seule. Pansement du coude tous les deux jours; "
