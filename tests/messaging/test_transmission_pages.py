@@ -36,6 +36,7 @@ def test_inbox_lists_what_to_acknowledge_in_french_and_dutch(sent, logged_in, gp
     french = page(client, reverse("transmissions:inbox")).content.decode()
     assert "Transmissions à accuser réception" in french or "à confirmer" in french
     assert "Soins de plaie" in french and "Marie Peeters" in french
+    assert 'data-nav-count="transmissions:inbox">1</span>' in french
     dutch = page(client, reverse("transmissions:inbox"), "nl").content.decode()
     assert "Te bevestigen" in dutch
     assert "Soins de plaie" in dutch
