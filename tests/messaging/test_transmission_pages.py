@@ -178,3 +178,18 @@ def test_api_list_get_acknowledge_and_sent(  # type: ignore[no-untyped-def]
         f"/api/transmissions/{sent.pk}/acknowledge", {}, content_type="application/json"
     )
     assert refused.status_code == 404
+
+
+def test_the_patient_block_of_a_non_medical_member_lists_only_their_own(  # type: ignore[no-untyped-def]
+    sent, sender_access, circle, deadline, logged_in, home_help, marie
+) -> None:
+    transmission_send(
+        access=sender_access,
+        kind="other",
+        subject="Passage aide familiale",
+        deliveries=[Delivery(circle_member=circle["home_help"], body="Mardi et vendredi.")],
+        acknowledge_by=deadline,
+    )
+    block = page(logged_in(home_help), reverse("transmissions:patient", args=[marie.pk]))
+    assert "Passage aide familiale" in block.content.decode()
+    assert "Soins de plaie" not in block.content.decode()
