@@ -193,3 +193,23 @@ def test_the_patient_block_of_a_non_medical_member_lists_only_their_own(  # type
     block = page(logged_in(home_help), reverse("transmissions:patient", args=[marie.pk]))
     assert "Passage aide familiale" in block.content.decode()
     assert "Soins de plaie" not in block.content.decode()
+
+
+def test_a_recipient_excluded_after_sending_no_longer_sees_it(  # type: ignore[no-untyped-def]
+    sent, logged_in, gp_luc, nurse_claire, marie
+) -> None:
+    from parcours.patients.models import Exclusion
+
+    Exclusion.objects.create(
+        patient=marie, professional=gp_luc.professional, created_by=nurse_claire
+    )
+    client = logged_in(gp_luc)
+    assert client.get("/api/transmissions/to-acknowledge").json() == []
+    assert page(client, reverse("transmissions:detail", args=[sent.pk])).status_code == 404
+    assert client.get(f"/api/transmissions/{sent.pk}").status_code == 404
+
+
+def test_the_api_schema_documents_transmissions(logged_in, gp_luc) -> None:  # type: ignore[no-untyped-def]
+    paths = logged_in(gp_luc).get("/api/openapi.json").json()["paths"]
+    assert "/api/transmissions/{pk}/acknowledge" in paths
+    assert "/api/transmissions/to-acknowledge" in paths
