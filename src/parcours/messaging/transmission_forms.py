@@ -32,7 +32,7 @@ class TransmissionForm(forms.Form):
         field = self.fields["recipients"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [
-            (key, option.member.display_name)
+            (key, str(option.member))
             for key, option in self.options.items()
             if option.can_receive
         ]
