@@ -22,6 +22,7 @@ LOADERS = [
     "parcours.directory.demo_links",
     "parcours.patients.demo",
     "parcours.messaging.demo",
+    "parcours.messaging.transmission_demo",
     "parcours.coordination.demo",
     "parcours.transitions.aftercare_demo",
     "parcours.interop.demo",

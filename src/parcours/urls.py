@@ -18,6 +18,7 @@ urlpatterns = [
     path("followup/", include("parcours.transitions.aftercare_urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("conversations/", include("parcours.messaging.conversation_urls")),
+    path("transmissions/", include("parcours.messaging.transmission_urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
     path("admin/", admin.site.urls),

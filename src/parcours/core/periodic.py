@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, is_dataclass
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -36,7 +36,23 @@ JOBS = [
         "parcours.coordination.actions.tasks_check_due",
         every=timedelta(minutes=1),
     ),
+    PeriodicJob(
+        "transmission-deadlines",
+        "parcours.messaging.transmission_actions.transmission_check_deadlines",
+        every=timedelta(minutes=1),
+    ),
 ]
+
+
+def _count(report: object) -> int:
+    """What a job did: an int, None, or a dataclass of counts (summed)."""
+    if report is None:
+        return 0
+    if isinstance(report, int):
+        return report
+    if is_dataclass(report):
+        return sum(v for v in asdict(report).values() if isinstance(v, int))  # type: ignore[arg-type]
+    return 1
 
 
 class Scheduler:
@@ -60,7 +76,7 @@ class Scheduler:
                 continue
             self.next_run[job.name] = now + job.every
             try:
-                done += int(import_string(job.function)(now=now) or 0)
+                done += _count(import_string(job.function)(now=now))
             except Exception:
                 logger.exception("periodic job %s failed", job.name)
         return done

@@ -101,13 +101,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-outbox", action="store_true", help="Run tasks, deliver no notification"
         )
+        parser.add_argument(
+            "--no-periodic", action="store_true", help="Run no periodic job (core/periodic.py)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = default_worker_id()
         worker = TasksAndOutboxWorker(
             relay=None if options["no_outbox"] else Relay(worker_id=worker_id),
             run_tasks=not options["outbox_only"],
-            scheduler=None if options["outbox_only"] else Scheduler(),
+            scheduler=None if options["outbox_only"] or options["no_periodic"] else Scheduler(),
             queue_names=options["queue"].split(","),
             interval=options["interval"],
             batch=options["batch"],
