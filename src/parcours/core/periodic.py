@@ -50,8 +50,10 @@ def _count(report: object) -> int:
         return 0
     if isinstance(report, int):
         return report
-    if is_dataclass(report):
-        return sum(v for v in asdict(report).values() if isinstance(v, int))  # type: ignore[arg-type]
+    if is_dataclass(report) and not isinstance(report, type):
+        return sum(
+            v for v in asdict(report).values() if isinstance(v, int) and not isinstance(v, bool)
+        )
     return 1
 
 
