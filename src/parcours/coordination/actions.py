@@ -262,8 +262,8 @@ def referral_send(
             receiving_user_ids(task),
             kind=REFERRAL_RECEIVED.code,
             params={
-                "service": service.display_name,
-                "organisation": organisation.display_name if organisation else _name(requester),
+                "service": service.name or service.organisation.name,
+                "organisation": organisation.name if organisation else _name(requester),
             },
             task=task,
             key=f"referral-received-{task.pk}",
@@ -480,7 +480,11 @@ def task_accept(*, access: TaskAccess, now: datetime | None = None) -> Task:
             receivers = _notify(
                 receiving_user_ids(other),
                 kind=REFERRAL_CANCELLED_OTHER_ACCEPTED.code,
-                params={"service": other.owner_service.display_name if other.owner_service else ""},
+                params={
+                    "service": (other.owner_service.name or other.owner_service.organisation.name)
+                    if other.owner_service
+                    else ""
+                },
                 task=other,
                 key=f"referral-cancelled-{other.pk}",
             )

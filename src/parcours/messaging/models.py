@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from parcours.i18n import localized
 from parcours.messaging.kinds import KINDS
 
 
@@ -64,8 +65,13 @@ class Notification(models.Model):
         """The title in `language` (default: the active one)."""
         with translation.override(language or translation.get_language()):
             template = gettext(self.title_key)
+            # A multilingual value (an organisation's name) is shown in the reader's language.
+            params = {
+                key: localized(value, language) if isinstance(value, dict) else value
+                for key, value in self.params.items()
+            }
             try:
-                return template % self.params
+                return template % params
             except (KeyError, TypeError, ValueError):
                 return str(self.label(language))
 

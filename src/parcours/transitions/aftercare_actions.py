@@ -264,7 +264,7 @@ def watch_reactivate_help(
         kind=HELP_REACTIVATED.code,
         params={
             "by": access.user.get_full_name() or access.user.username,
-            "organisation": contact.by_organisation.display_name if contact.by_organisation else "",
+            "organisation": contact.by_organisation.name if contact.by_organisation else "",
         },
         key=f"help-reactivated-{contact.pk}",
         patient=access.patient,
@@ -451,7 +451,7 @@ def _flag(entry: WatchEntry, *, since: datetime, now: datetime, days: int) -> bo
             _send(
                 selectors.broken_followup_user_ids(entry.patient, entry.organisation),
                 kind=FOLLOWUP_BROKEN.code,
-                params={"days": silent_days, "organisation": entry.organisation.display_name},
+                params={"days": silent_days, "organisation": entry.organisation.name},
                 key=f"followup-broken-{alert.pk}",
                 patient=entry.patient,
             )
@@ -512,9 +512,9 @@ def readmission_check(*, stay: Stay, actor: Actor) -> Readmission | None:
             selectors.circle_user_ids(patient),
             kind=STAY_READMISSION.code,
             params={
-                "hospital": stay.hospital.display_name,
+                "hospital": stay.hospital.name,
                 "days": days,
-                "previous": previous.hospital.display_name,
+                "previous": previous.hospital.name,
             },
             key=f"readmission-{stay.pk}",
             patient=patient,

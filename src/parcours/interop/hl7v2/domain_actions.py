@@ -198,7 +198,7 @@ class DomainActionsPort:
         circle_notify(
             patient=stay.patient,
             kind=kind,
-            params={"hospital": stay.hospital.display_name},
+            params={"hospital": stay.hospital.name},
             key=f"{kind}-{stay.pk}",
         )
 
