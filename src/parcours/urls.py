@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("parcours.accounts.urls")),
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
+    path("stays/", include("parcours.transitions.urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
