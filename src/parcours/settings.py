@@ -186,6 +186,8 @@ else:
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NOTIFY_MAX_ATTEMPTS = env.integer("PARCOURS_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+# Transmissions: hours after the reminder before an unacknowledged one goes to the referents.
+TRANSMISSION_ESCALATION_HOURS = env.integer("PARCOURS_TRANSMISSION_ESCALATION_HOURS", 24, minimum=1)
 SITE_URL = env.url("PARCOURS_SITE_URL", "http://127.0.0.1:8000", {"http", "https"})
 
 # The port of the WebSocket server when `parcours serve` runs it beside the WSGI workers; pages

@@ -16,6 +16,7 @@ urlpatterns = [
     path("patients/", include("parcours.patients.urls")),
     path("stays/", include("parcours.transitions.urls")),
     path("notifications/", include("parcours.messaging.urls")),
+    path("transmissions/", include("parcours.messaging.transmission_urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
     path("admin/", admin.site.urls),

@@ -25,6 +25,7 @@ ADMINS = Role.admin_roles()
 NAV_ITEMS: list[NavItem] = [
     NavItem("home", _("Home"), frozenset(Role)),
     NavItem("messaging:notifications", _("Notifications"), frozenset(Role)),
+    NavItem("transmissions:inbox", _("To acknowledge"), CARE),
     NavItem(
         "directory:search",
         _("Directory"),

@@ -56,6 +56,27 @@ TRANSMISSION_RECEIVED = register(
         _("Transmission to acknowledge"),
     )
 )
+TRANSMISSION_REMINDER = register(
+    NotificationKind(
+        "transmission.reminder",
+        gettext_noop("Reminder: a transmission from %(sender)s awaits your acknowledgement"),
+        _("Transmission still to acknowledge"),
+    )
+)
+TRANSMISSION_ESCALATED = register(
+    NotificationKind(
+        "transmission.escalated",
+        gettext_noop("A transmission from %(sender)s was not acknowledged by %(recipient)s"),
+        _("Transmission not acknowledged in time"),
+    )
+)
+TRANSMISSION_HAND_OVER_DUE = register(
+    NotificationKind(
+        "transmission.hand_over_due",
+        gettext_noop("Record the hand-over of your transmission to %(recipient)s"),
+        _("Transmission hand-over to record"),
+    )
+)
 REFERRAL_UPDATED = register(
     NotificationKind(
         "referral.updated",

@@ -204,3 +204,154 @@ class WebhookEndpoint(models.Model):
 
     def accepts(self, kind: str) -> bool:
         return self.active and (not self.kinds or kind in self.kinds)
+
+
+# Transmissions ------------------------------------------------------------------------------
+# A structured document sent to members of a patient's circle, each of whom acknowledges it.
+# The actions are in transmission_actions.py; docs/messaging.md explains states and deadlines.
+
+
+class TransmissionKind(models.TextChoices):
+    LIAISON_LETTER = "liaison_letter", _("Liaison letter")
+    CARE_INSTRUCTIONS = "care_instructions", _("Care instructions")
+    MEDICATION_CHANGES = "medication_changes", _("Medication changes")
+    QUESTION_TO_REFERENT = "question_to_referent", _("Question to the hospital referent")
+    OTHER = "other", _("Other")
+
+
+class TransmissionState(models.TextChoices):
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+
+class Transmission(models.Model):
+    """One source document; what each recipient sees is on its TransmissionRecipient row."""
+
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.CASCADE, related_name="transmissions"
+    )
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="transmissions_sent"
+    )
+    sender_organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=TransmissionKind.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    stay = models.ForeignKey(
+        "transitions.Stay", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    acknowledge_by = models.DateTimeField(_("acknowledge by"))
+
+    class Meta:
+        verbose_name = _("transmission")
+        verbose_name_plural = _("transmissions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} (patient {self.patient_id})"
+
+
+class TransmissionRecipient(models.Model):
+    """One recipient's copy: their view of the content, its state and its deadline follow-up."""
+
+    transmission = models.ForeignKey(
+        Transmission, on_delete=models.CASCADE, related_name="recipients"
+    )
+    circle_member = models.ForeignKey(
+        "patients.CircleMember",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The account that acknowledges; empty for a service (any of its team) or a person.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="transmissions_received",
+    )
+    language = models.CharField(_("language"), max_length=8)
+    body = models.TextField(_("content"))
+    visibility = models.CharField(max_length=20, blank=True)  # the member's, when sent
+    state = models.CharField(
+        _("state"),
+        max_length=16,
+        choices=TransmissionState.choices,
+        default=TransmissionState.SENT,
+    )
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    acknowledged_on_behalf = models.BooleanField(default=False)
+    acknowledgement_note = models.CharField(_("note"), max_length=500, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    notification_ids = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("transmission recipient")
+        verbose_name_plural = _("transmission recipients")
+        ordering = ["transmission", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(circle_member__isnull=False) | models.Q(user__isnull=False),
+                name="transmission_recipient_someone",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "reminded_at"], name="transmission_open"),
+            models.Index(fields=["user", "state"], name="transmission_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.transmission_id} → {self.user_id or self.circle_member_id} ({self.state})"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.state == TransmissionState.ACKNOWLEDGED
+
+    @property
+    def display_name(self) -> str:
+        if self.circle_member is not None:
+            return self.circle_member.display_name
+        if self.user is not None:
+            return self.user.get_full_name() or self.user.username
+        return ""
+
+
+class TransmissionEventType(models.TextChoices):
+    SENT = "sent", _("sent")
+    DELIVERED = "delivered", _("delivered")
+    READ = "read", _("read")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    REMINDED = "reminded", _("reminder sent")
+    ESCALATED = "escalated", _("escalated to the referent")
+
+
+class TransmissionEvent(models.Model):
+    """One change of a recipient's copy. Never updated."""
+
+    recipient = models.ForeignKey(
+        TransmissionRecipient, on_delete=models.CASCADE, related_name="events"
+    )
+    type = models.CharField(max_length=16, choices=TransmissionEventType.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.type} {self.at:%Y-%m-%d %H:%M}"

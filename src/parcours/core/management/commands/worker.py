@@ -1,5 +1,6 @@
-"""`parcours worker`: background tasks (Django Tasks, database backend) and the notification
-outbox, in one process. Between two task polls the worker relays due outbox rows; SIGTERM lets
+"""`parcours worker`: background tasks (Django Tasks, database backend), the notification
+outbox and periodic jobs (core/periodic.py), in one process. Between two task polls the worker
+relays due outbox rows and runs the periodic jobs that are due; SIGTERM lets
 the task or message in hand finish, gives back any lease still held, then exits."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from parcours.core.periodic import Scheduler
 from parcours.messaging.delivery import Relay, default_worker_id
 
 logger = logging.getLogger(__name__)
@@ -24,10 +26,18 @@ logger = logging.getLogger(__name__)
 class TasksAndOutboxWorker(Worker):
     """django_tasks_db's worker loop with the outbox relay run between task polls."""
 
-    def __init__(self, *, relay: Relay | None, run_tasks: bool, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        relay: Relay | None,
+        run_tasks: bool,
+        scheduler: Scheduler | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.relay = relay
         self.run_tasks = run_tasks
+        self.scheduler = scheduler
 
     def claim_task(self) -> DBTaskResult | None:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)
@@ -64,6 +74,8 @@ class TasksAndOutboxWorker(Worker):
                     if task_result is not None:
                         self.run_task(task_result)
                         worked += 1
+                if self.running and self.scheduler is not None:
+                    self.scheduler.run_due()
                 if self.running:
                     worked += self.relay_outbox()
                 close_old_connections()
@@ -89,12 +101,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-outbox", action="store_true", help="Run tasks, deliver no notification"
         )
+        parser.add_argument(
+            "--no-periodic", action="store_true", help="Run no periodic job (core/periodic.py)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         worker_id = default_worker_id()
         worker = TasksAndOutboxWorker(
             relay=None if options["no_outbox"] else Relay(worker_id=worker_id),
             run_tasks=not options["outbox_only"],
+            scheduler=None if options["no_periodic"] else Scheduler(),
             queue_names=options["queue"].split(","),
             interval=options["interval"],
             batch=options["batch"],
