@@ -471,3 +471,6 @@ class ScreeningTrigger(ScheduledItem):
             parse_condition(self.instrument, self.condition)
         except InvalidCondition as exc:
             raise ValidationError({"condition": exc.message}) from exc
+
+# The liaison letter (draft and sent versions) lives in its own module.
+from parcours.transitions.letter_models import LetterDraft, LiaisonLetter  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from parcours.transitions import views
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/items/", views.plan_item_add, name="item_add"),
     path("<int:pk>/items/<int:item_id>/status/", views.plan_item_status, name="item_status"),
     path("<int:pk>/screenings/<slug:code>/", views.screening_new, name="screening_new"),
+    path("<int:pk>/letter/", include("parcours.transitions.letter_urls")),
     path("protocols/", views.protocol_hospitals, name="protocol_hospitals"),
     path("protocols/<int:hospital_id>/", views.protocol_config, name="protocols"),
     path("protocols/<int:hospital_id>/new/", views.protocol_create, name="protocol_create"),
