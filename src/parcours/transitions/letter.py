@@ -526,7 +526,12 @@ def _plain_view(
     if visits:
         lines += ["", gettext("What happens next")]
         lines += [f"- {_item_text(item, plain=True)}" for item in visits]
-    people = [contact for contact in source.contacts if contact.role not in MemberRole.person_roles()]
+    people = [
+        contact
+        for contact in source.contacts
+        if contact.role not in MemberRole.person_roles()
+        and contact.role != MemberRole.HOSPITAL_REFERENT
+    ]
     if people or source.referent_name:
         lines += ["", gettext("The people who help at home")]
         lines += [
