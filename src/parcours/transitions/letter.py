@@ -337,10 +337,17 @@ def letter_source(stay: Stay, draft: LetterDraft | None = None) -> LetterSource:
 # --- rendering ---------------------------------------------------------------------------
 
 
+def _lower_weekday(text: str) -> str:
+    """French and Dutch write the day's name in lower case inside a sentence."""
+    if (translation.get_language() or "").split("-")[0] in ("fr", "nl") and text:
+        return text[0].lower() + text[1:]
+    return text
+
+
 def _when(value: datetime | None, fmt: str = DATE_TIME) -> str:
     if value is None:
         return gettext("not known yet")
-    return formats.date_format(timezone.localtime(value), fmt)
+    return _lower_weekday(formats.date_format(timezone.localtime(value), fmt))
 
 
 def _day(value: date | datetime | None) -> str:
@@ -348,7 +355,7 @@ def _day(value: date | datetime | None) -> str:
         return gettext("not known yet")
     if isinstance(value, datetime):
         value = timezone.localtime(value)
-    return formats.date_format(value, DATE)
+    return _lower_weekday(formats.date_format(value, DATE))
 
 
 def _role_label(role: str) -> str:
