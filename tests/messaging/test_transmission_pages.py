@@ -93,9 +93,10 @@ def test_the_sender_follows_each_recipient_and_records_a_hand_over(  # type: ign
     )
     jan.refresh_from_db()
     assert jan.state == TransmissionState.ACKNOWLEDGED and jan.acknowledged_on_behalf
-    assert "Telefonisch voorgelezen" in page(
-        client, reverse("transmissions:follow", args=[sent.pk])
-    ).content.decode()
+    assert (
+        "Telefonisch voorgelezen"
+        in page(client, reverse("transmissions:follow", args=[sent.pk])).content.decode()
+    )
 
 
 def test_patient_block_and_send_form(  # type: ignore[no-untyped-def]

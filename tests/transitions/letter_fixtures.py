@@ -30,12 +30,13 @@ from tests.messaging.transmission_fixtures import (
 from tests.transitions.conftest import FEED
 
 __all__ = [
+    "CARE",
     "DIAGNOSIS",
     "MEDICATION",
-    "CARE",
-    "PRACTICAL",
     "PLAIN_SUMMARY",
+    "PRACTICAL",
     "circle",
+    "deadline",
     "excluded_gp",
     "gp_luc",
     "home_help",
@@ -47,7 +48,6 @@ __all__ = [
     "outsider",
     "stay",
     "team_access",
-    "deadline",
 ]
 
 DIAGNOSIS = "Fracture du col du fémur gauche"

@@ -29,8 +29,7 @@ from parcours.transitions.letter_actions import (
 )
 from parcours.transitions.letter_models import LiaisonLetter
 from tests.transitions.letter_fixtures import *  # noqa: F403
-from tests.transitions.letter_fixtures import CARE, DIAGNOSIS, MEDICATION, PLAIN_SUMMARY
-from tests.transitions.letter_fixtures import PRACTICAL
+from tests.transitions.letter_fixtures import CARE, DIAGNOSIS, MEDICATION, PLAIN_SUMMARY, PRACTICAL
 
 pytestmark = pytest.mark.django_db
 
@@ -119,9 +118,10 @@ def test_sending_gives_one_copy_per_recipient_in_their_language(  # type: ignore
     assert MEDICATION not in copies[circle["home_help"].display_name].body
     # Marie in French, her son Jan in Dutch.
     assert copies["Jan Peeters"].language == "nl"
-    assert "verlaat" in copies["Jan Peeters"].body and "Marie Peeters (elle)" in copies[
-        "Jan Peeters"
-    ].body
+    assert (
+        "verlaat" in copies["Jan Peeters"].body
+        and "Marie Peeters (elle)" in copies["Jan Peeters"].body
+    )
     assert letter.patient_language == "fr"
     assert letter.patient_body.startswith("Bonjour Marie Peeters")
     assert "Vous quittez CHU Test" in letter.patient_body

@@ -34,7 +34,9 @@ def test_the_letter_page_in_french_and_dutch(stay, logged_in, nurse_claire, circ
     assert "Verbindingsbrief" in dutch and "Concept opslaan" in dutch
 
 
-def test_preview_shows_the_view_of_the_chosen_recipient(stay, logged_in, nurse_claire, circle) -> None:  # type: ignore[no-untyped-def]
+def test_preview_shows_the_view_of_the_chosen_recipient(
+    stay, logged_in, nurse_claire, circle
+) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(nurse_claire)
     gp = client.get(url(stay), {"preview": circle["gp"].pk}).content.decode()
     assert DIAGNOSIS in gp and "ISAR" in gp
@@ -88,7 +90,9 @@ def test_save_the_draft_then_send_and_follow(stay, logged_in, nurse_claire, circ
     assert letter.patient_hand_over_note == "Lue avec la patiente"
 
 
-def test_sending_to_nobody_or_to_an_excluded_gp_is_refused(stay, logged_in, nurse_claire, circle) -> None:  # type: ignore[no-untyped-def]
+def test_sending_to_nobody_or_to_an_excluded_gp_is_refused(
+    stay, logged_in, nurse_claire, circle
+) -> None:  # type: ignore[no-untyped-def]
     client = logged_in(nurse_claire)
     deadline = timezone.localtime(timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(url(stay, "send"), {"acknowledge_by": deadline, "recipients": []})

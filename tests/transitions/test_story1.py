@@ -48,7 +48,7 @@ from parcours.transitions.protocols import liaison_protocol_install_default
 from tests.directory.factories import add_service, municipality
 from tests.factories import UserFactory
 from tests.patients.conftest import gp_luc  # noqa: F401
-from tests.transitions.conftest import BRUSSELS, FEED, ward  # noqa: F401
+from tests.transitions.conftest import BRUSSELS, FEED
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +72,11 @@ def services_open_at(services, moment):  # type: ignore[no-untyped-def]
     return set(Service.objects.filter(pk__in=ids).filter(open_at_filter(moment)))
 
 
-def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]  # noqa: PLR0915
-    hospital, ward, claire, gp_luc  # noqa: F811
+def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]
+    hospital,
+    ward,
+    claire,
+    gp_luc,  # noqa: F811
 ) -> None:
     ixelles = municipality("BE", "21009", "Ixelles", "Elsene", 50.8333, 4.3667)
     leuven = municipality("BE", "24062", "Louvain", "Leuven", 50.8798, 4.7005)

@@ -31,9 +31,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from parcours.accounts.models import Role
 from parcours.i18n import localized
@@ -376,7 +375,9 @@ def _patient_line(source: LetterSource) -> str:
     if source.pronouns:
         parts.append(gettext("pronouns: %(pronouns)s") % {"pronouns": source.pronouns})
     if source.gender_identity:
-        parts.append(gettext("gender identity: %(identity)s") % {"identity": source.gender_identity})
+        parts.append(
+            gettext("gender identity: %(identity)s") % {"identity": source.gender_identity}
+        )
     return ", ".join(parts)
 
 
@@ -548,7 +549,8 @@ def _plain_view(
         ]
         if source.referent_name:
             lines.append(
-                gettext("Questions? Call %(name)s at the hospital.") % {"name": source.referent_name}
+                gettext("Questions? Call %(name)s at the hospital.")
+                % {"name": source.referent_name}
                 + (f" {source.hospital_phone}" if source.hospital_phone else "")
             )
     return lines

@@ -43,7 +43,7 @@ from parcours.transitions.models import Stay
 TEXTAREA = forms.Textarea(attrs={"rows": 4})
 
 
-class LetterDraftForm(forms.ModelForm):  # type: ignore[type-arg]
+class LetterDraftForm(forms.ModelForm):
     class Meta:
         model = LetterDraft
         fields = [
@@ -230,7 +230,7 @@ def _letter(stay: Stay, version: int) -> LiaisonLetter:
 
 @login_required
 def letter_patient_copy(request: HttpRequest, pk: int, version: int) -> HttpResponse:
-    stay, access = _stay(request, pk)
+    stay, _access = _stay(request, pk)
     letter = _letter(stay, version)
     if not letter.patient_body:
         raise Http404(gettext("No letter found."))
@@ -251,7 +251,9 @@ def letter_hand_over(request: HttpRequest, pk: int, version: int) -> HttpRespons
         messages.error(request, gettext("Say how the letter was handed over and confirmed."))
         return _back(stay)
     try:
-        liaison_letter_patient_hand_over(access=access, letter=letter, note=form.cleaned_data["note"])
+        liaison_letter_patient_hand_over(
+            access=access, letter=letter, note=form.cleaned_data["note"]
+        )
     except StayError as exc:
         messages.error(request, str(exc.message))
         return _back(stay)

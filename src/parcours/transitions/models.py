@@ -472,5 +472,6 @@ class ScreeningTrigger(ScheduledItem):
         except InvalidCondition as exc:
             raise ValidationError({"condition": exc.message}) from exc
 
+
 # The liaison letter (draft and sent versions) lives in its own module.
 from parcours.transitions.letter_models import LetterDraft, LiaisonLetter  # noqa: E402, F401
