@@ -79,6 +79,10 @@ def test_save_the_draft_then_send_and_follow(stay, logged_in, nurse_claire, circ
     assert "Versie 1" in page and "vóór het ontslag" in page
     assert reverse("transmissions:follow", args=[letter.transmission_id]) in page
 
+    partial = client.get(url(stay, "version", 1), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'data-live-topic="transmission-' in partial and "Luc Martin" in partial
+    assert "Jan Peeters" in partial and "Envoyé" in partial
+
     printable = client.get(url(stay, "patient_copy", 1))
     assert printable.status_code == 200
     assert "Tout va bien." in printable.content.decode()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.letter_page, name="page"),
     path("draft/", views.letter_draft, name="draft"),
     path("send/", views.letter_send, name="send"),
+    path("<int:version>/", views.letter_version, name="version"),
     path("<int:version>/patient/", views.letter_patient_copy, name="patient_copy"),
     path("<int:version>/patient/hand-over/", views.letter_hand_over, name="hand_over"),
 ]

@@ -94,12 +94,13 @@ def _stay(request: HttpRequest, pk: int, *, write: bool = False) -> tuple[Stay, 
     return stay, access
 
 
-def _versions(stay: Stay) -> list[dict[str, Any]]:
-    letters = list(
-        stay.liaison_letters.select_related(
-            "transmission", "sent_by", "patient_handed_over_by"
-        ).order_by("-version")
-    )
+def _versions(stay: Stay, version: int | None = None) -> list[dict[str, Any]]:
+    queryset = stay.liaison_letters.select_related(
+        "transmission", "sent_by", "patient_handed_over_by"
+    ).order_by("-version")
+    if version is not None:
+        queryset = queryset.filter(version=version)
+    letters = list(queryset)
     copies: dict[int, list[TransmissionRecipient]] = {}
     for copy in TransmissionRecipient.objects.filter(
         transmission_id__in=[letter.transmission_id for letter in letters if letter.transmission_id]
@@ -226,6 +227,20 @@ def _letter(stay: Stay, version: int) -> LiaisonLetter:
     if letter is None:
         raise Http404(gettext("No letter found."))
     return letter
+
+
+@login_required
+def letter_version(request: HttpRequest, pk: int, version: int) -> HttpResponse:
+    """One version's recipients and their states (refreshed live as they acknowledge)."""
+    stay, _access = _stay(request, pk)
+    rows = _versions(stay, version)
+    if not rows:
+        raise Http404(gettext("No letter found."))
+    return render(
+        request,
+        "transitions/letter/_version.html",
+        {"stay": stay, "patient": stay.patient, "row": rows[0], "hand_over_form": HandOverForm()},
+    )
 
 
 @login_required
