@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from importlib.util import find_spec
 
 import pytest
+from django.apps import apps
 from freezegun import freeze_time
 
 from parcours.accounts.models import Role
@@ -296,12 +297,32 @@ def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]
             )
         )
         assert [hit.service for hit in found.hits] == [nursing_7_7]
-        nurse_member = circle_member_add(
-            access=access_of(claire, marie, manage=True),
-            member=MemberInput(
-                role=MemberRole.HOME_NURSE, service=nursing_7_7, visibility="care_instructions"
-            ),
-        )
+        if apps.is_installed("parcours.coordination"):
+            # She sends a referral; the service accepts it within the hour and joins the circle.
+            from parcours.coordination.access import access_task
+            from parcours.coordination.actions import referral_send, task_accept
+
+            (referral,) = referral_send(
+                access=access,
+                services=[nursing_7_7],
+                need="Soins infirmiers à domicile dès la sortie, week-end compris",
+                stay_id=stay.pk,
+            )
+            clock.tick(timedelta(minutes=40))
+            referral = task_accept(access=access_task(night_nurse, referral.pk, action="U"))
+            assert referral.status == "accepted"
+            nurse_member = CircleMember.objects.get(patient=marie, service=nursing_7_7)
+            assert nurse_member.role == MemberRole.HOME_NURSE
+        else:
+            # Without the coordination app (referrals), the nurse adds the service herself.
+            nurse_member = circle_member_add(
+                access=access_of(claire, marie, manage=True),
+                member=MemberInput(
+                    role=MemberRole.HOME_NURSE,
+                    service=nursing_7_7,
+                    visibility="care_instructions",
+                ),
+            )
         # The weekend guard is satisfied: a service of the circle is reachable on Saturday.
         in_circle = Service.objects.filter(
             pk__in=CircleMember.objects.filter(patient=marie, service__isnull=False).values(
