@@ -21,6 +21,7 @@ LOADERS = [
     "parcours.accounts.demo",
     "parcours.directory.demo_links",
     "parcours.patients.demo",
+    "parcours.messaging.demo",
     "parcours.interop.demo",
 ]
 

@@ -36,6 +36,7 @@ def test_inbox_lists_what_to_acknowledge_in_french_and_dutch(sent, logged_in, gp
     french = page(client, reverse("transmissions:inbox")).content.decode()
     assert "Transmissions à accuser réception" in french or "à confirmer" in french
     assert "Soins de plaie" in french and "Marie Peeters" in french
+    assert 'data-nav-count="transmissions:inbox">1</span>' in french
     dutch = page(client, reverse("transmissions:inbox"), "nl").content.decode()
     assert "Te bevestigen" in dutch
     assert "Soins de plaie" in dutch
@@ -177,3 +178,38 @@ def test_api_list_get_acknowledge_and_sent(  # type: ignore[no-untyped-def]
         f"/api/transmissions/{sent.pk}/acknowledge", {}, content_type="application/json"
     )
     assert refused.status_code == 404
+
+
+def test_the_patient_block_of_a_non_medical_member_lists_only_their_own(  # type: ignore[no-untyped-def]
+    sent, sender_access, circle, deadline, logged_in, home_help, marie
+) -> None:
+    transmission_send(
+        access=sender_access,
+        kind="other",
+        subject="Passage aide familiale",
+        deliveries=[Delivery(circle_member=circle["home_help"], body="Mardi et vendredi.")],
+        acknowledge_by=deadline,
+    )
+    block = page(logged_in(home_help), reverse("transmissions:patient", args=[marie.pk]))
+    assert "Passage aide familiale" in block.content.decode()
+    assert "Soins de plaie" not in block.content.decode()
+
+
+def test_a_recipient_excluded_after_sending_no_longer_sees_it(  # type: ignore[no-untyped-def]
+    sent, logged_in, gp_luc, nurse_claire, marie
+) -> None:
+    from parcours.patients.models import Exclusion
+
+    Exclusion.objects.create(
+        patient=marie, professional=gp_luc.professional, created_by=nurse_claire
+    )
+    client = logged_in(gp_luc)
+    assert client.get("/api/transmissions/to-acknowledge").json() == []
+    assert page(client, reverse("transmissions:detail", args=[sent.pk])).status_code == 404
+    assert client.get(f"/api/transmissions/{sent.pk}").status_code == 404
+
+
+def test_the_api_schema_documents_transmissions(logged_in, gp_luc) -> None:  # type: ignore[no-untyped-def]
+    paths = logged_in(gp_luc).get("/api/openapi.json").json()["paths"]
+    assert "/api/transmissions/{pk}/acknowledge" in paths
+    assert "/api/transmissions/to-acknowledge" in paths

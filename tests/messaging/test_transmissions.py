@@ -27,7 +27,11 @@ from parcours.messaging.transmission_actions import (
     transmission_mark_read,
     transmission_send,
 )
-from parcours.messaging.transmission_selectors import recipient_options, to_acknowledge
+from parcours.messaging.transmission_selectors import (
+    liaison_letter_sent_at,
+    recipient_options,
+    to_acknowledge,
+)
 from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import consent_record
 from tests.messaging.transmission_fixtures import *  # noqa: F403
@@ -311,3 +315,54 @@ def test_the_worker_runs_the_deadline_job(sender_access, circle, gp_luc) -> None
     copy = copy_of(sent, gp_luc)
     assert copy.reminded_at is not None
     assert Notification.objects.filter(kind="transmission.reminder", recipient=gp_luc).exists()
+
+
+def test_a_letter_on_a_stay_shows_on_the_stay(
+    sender_access, circle, deadline, marie, hospital
+) -> None:  # type: ignore[no-untyped-def]
+    from parcours.audit.actions import Actor
+    from parcours.transitions.actions import stay_admit
+    from parcours.transitions.models import Stay
+
+    stay = stay_admit(patient=marie, hospital=hospital, actor=Actor(user_id=None, username="feed"))
+    assert Stay.objects.annotate(letter_at=liaison_letter_sent_at()).get().letter_at is None
+    sent = send(sender_access, circle, deadline, "gp", stay_id=stay.pk)
+    assert Stay.objects.annotate(letter_at=liaison_letter_sent_at()).get().letter_at == (
+        sent.created_at
+    )
+    with pytest.raises(TransmissionError, match="not one of the patient"):
+        send(sender_access, circle, deadline, "gp", stay_id=stay.pk + 1000)
+
+
+def test_escalation_goes_to_the_referents_and_the_sender(  # type: ignore[no-untyped-def]
+    sender_access, circle, deadline, settings
+) -> None:
+    settings.TRANSMISSION_ESCALATION_HOURS = 24
+    circle["gp"].__class__.objects.filter(pk=circle["gp"].pk).update(is_referent=True)
+    send(sender_access, circle, deadline, "nurse")
+    transmission_check_deadlines(now=deadline)
+    transmission_check_deadlines(now=deadline + timedelta(hours=24))
+    escalated = Notification.objects.filter(kind="transmission.escalated")
+    assert set(escalated.values_list("recipient__username", flat=True)) == {"claire", "luc"}
+    assert "Fatima El Amrani" in escalated.first().title("en")  # type: ignore[union-attr]
+
+
+def test_an_account_of_the_circle_can_be_named_directly(  # type: ignore[no-untyped-def]
+    sender_access, circle, deadline, gp_luc, excluded_gp
+) -> None:
+    sent = transmission_send(
+        access=sender_access,
+        kind="question_to_referent",
+        subject="Question",
+        deliveries=[Delivery(recipient_user=gp_luc, body="Pouvez-vous passer lundi ?")],
+        acknowledge_by=deadline,
+    )
+    assert sent.recipients.get().circle_member == circle["gp"]
+    with pytest.raises(RecipientRefused, match="does not want"):
+        transmission_send(
+            access=sender_access,
+            kind="other",
+            subject="Question",
+            deliveries=[Delivery(recipient_user=excluded_gp, body="b")],
+            acknowledge_by=deadline,
+        )

@@ -12,7 +12,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is not None and user.is_authenticated:
         roles = user.roles
     return {
-        "nav_items": items_for(roles) if roles else [],
+        "nav_items": items_for(roles, user) if roles else [],
         "user_roles": roles,
         "demo_mode": settings.DEMO,
         "websocket_port": settings.WEBSOCKET_PORT,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role
@@ -17,6 +18,7 @@ class NavItem:
     label: str | Promise
     roles: frozenset[str]
     description: str | Promise = ""
+    count: str = ""  # dotted path of a callable(user) -> int shown beside the label
 
 
 CARE = Role.care_roles()
@@ -25,7 +27,12 @@ ADMINS = Role.admin_roles()
 NAV_ITEMS: list[NavItem] = [
     NavItem("home", _("Home"), frozenset(Role)),
     NavItem("messaging:notifications", _("Notifications"), frozenset(Role)),
-    NavItem("transmissions:inbox", _("To acknowledge"), CARE),
+    NavItem(
+        "transmissions:inbox",
+        _("To acknowledge"),
+        CARE,
+        count="parcours.messaging.transmission_selectors.to_acknowledge_count",
+    ),
     NavItem(
         "directory:search",
         _("Directory"),
@@ -54,9 +61,10 @@ class ResolvedNavItem:
     label: str | Promise
     description: str | Promise
     url_name: str
+    count: int = 0
 
 
-def items_for(roles: frozenset[str]) -> list[ResolvedNavItem]:
+def items_for(roles: frozenset[str], user: object | None = None) -> list[ResolvedNavItem]:
     items = []
     for item in NAV_ITEMS:
         if not roles & item.roles:
@@ -65,7 +73,8 @@ def items_for(roles: frozenset[str]) -> list[ResolvedNavItem]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append(ResolvedNavItem(url, item.label, item.description, item.url_name))
+        count = import_string(item.count)(user) if item.count and user is not None else 0
+        items.append(ResolvedNavItem(url, item.label, item.description, item.url_name, count))
     return items
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from parcours.messaging.kinds import KINDS
@@ -220,10 +220,10 @@ class TransmissionKind(models.TextChoices):
 
 
 class TransmissionState(models.TextChoices):
-    SENT = "sent", _("Sent")
-    DELIVERED = "delivered", _("Delivered")
-    READ = "read", _("Read")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    SENT = "sent", pgettext_lazy("transmission state", "Sent")
+    DELIVERED = "delivered", pgettext_lazy("transmission state", "Delivered")
+    READ = "read", pgettext_lazy("transmission state", "Read")
+    ACKNOWLEDGED = "acknowledged", pgettext_lazy("transmission state", "Acknowledged")
 
 
 class Transmission(models.Model):

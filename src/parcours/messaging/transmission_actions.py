@@ -49,6 +49,7 @@ from parcours.messaging.transmission_selectors import (
     REFUSALS,
     RecipientOption,
     is_account_of,
+    may_see,
     member_accounts,
     members_of_user,
     recipient_option,
@@ -449,6 +450,13 @@ def _open_copies() -> Any:
     )
 
 
+def _accounts_of(copy: TransmissionRecipient) -> list[User]:
+    accounts = member_accounts(copy.circle_member) if copy.circle_member else []
+    if copy.user is not None and copy.user not in accounts:
+        accounts.append(copy.user)
+    return accounts
+
+
 def _remind(now: datetime) -> int:
     due = _open_copies().filter(reminded_at__isnull=True, transmission__acknowledge_by__lte=now)
     count = 0
@@ -461,11 +469,11 @@ def _remind(now: datetime) -> int:
                 continue
             _event(copy, TransmissionEventType.REMINDED, now)
             transmission = copy.transmission
-            accounts = (
-                list(member_accounts(copy.circle_member)) if copy.circle_member else []
-            ) or ([copy.user] if copy.user else [])
+            accounts = _accounts_of(copy)
             if accounts:
-                for account in accounts:
+                # Only those who may still open the record (access can end after sending).
+                patient = transmission.patient
+                for account in [a for a in accounts if may_see(a, patient)]:
                     notification_create(
                         recipient=account,
                         kind=TRANSMISSION_REMINDER.code,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.messaging.models import (
     Transmission,
+    TransmissionKind,
     TransmissionRecipient,
     TransmissionState,
 )
@@ -260,3 +261,12 @@ def follow_rows(transmission: Transmission) -> list[TransmissionRecipient]:
             "acknowledged_by",
         ).prefetch_related("events")
     )
+
+
+def liaison_letter_sent_at() -> Subquery:
+    """When the first liaison letter of a stay left, to annotate a Stay queryset (the worklist
+    shows whether it left before the patient did): `stays.annotate(letter_at=...)`."""
+    letters = Transmission.objects.filter(
+        stay_id=OuterRef("pk"), kind=TransmissionKind.LIAISON_LETTER
+    ).order_by("created_at")
+    return Subquery(letters.values("created_at")[:1])
