@@ -23,7 +23,7 @@ from parcours.transitions.models import PlanItemStatus, Stay, StayStatus
 
 FRIDAY = 4
 
-ANSWERS = {
+ANSWERS: dict[str, dict[str, object]] = {
     "isar": {
         "help_before": True,
         "help_since": True,
