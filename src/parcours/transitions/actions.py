@@ -107,7 +107,7 @@ def _publish(stay: Stay) -> None:
     user_ids = stay_team_user_ids(stay)
     if stay.referent_id is not None:
         user_ids.append(stay.referent_id)
-    events = [
+    events: list[dict[str, Any]] = [
         {"topic": f"stay-{stay.pk}", "kind": "stay.changed"},
         {"topic": f"worklist-{stay.hospital_id}", "kind": "stay.changed", "stay": stay.pk},
     ]

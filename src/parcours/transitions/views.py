@@ -74,7 +74,9 @@ def _stay_context(request: HttpRequest, stay: Stay, access: PatientAccess) -> di
         "before_items": [i for i in items if i.phase == "before_discharge"],
         "after_items": [i for i in items if i.phase == "after_discharge"],
         "editable_items": {
-            item.pk for item in items if selectors.can_update_item(access, stay, item)
+            item.pk
+            for item in items
+            if is_team or access.can_manage or selectors.can_update_item(access, stay, item)
         },
         "statuses": PlanItemStatus,
         "screenings": selectors.screenings(stay) if access.shows_medical else [],
