@@ -112,3 +112,9 @@ def test_only_the_hospital_team_opens_the_letter_page(stay, logged_in, gp_luc, o
     assert logged_in(gp_luc).get(url(stay)).status_code == 404
     assert logged_in(outsider).get(url(stay)).status_code == 404
     assert logged_in(outsider).post(url(stay, "draft"), {}).status_code == 404
+
+
+def test_the_stay_page_links_to_the_letter(stay, logged_in, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    page = logged_in(nurse_claire).get(reverse("transitions:stay", args=[stay.pk]))
+    assert url(stay) in page.content.decode()
+    assert "Rédiger et envoyer la lettre" in page.content.decode()
