@@ -23,6 +23,7 @@ LOADERS = [
     "parcours.transitions.demo",
     "parcours.patients.demo",
     "parcours.transitions.demo_stays",
+    "parcours.transitions.demo_letter",
     "parcours.messaging.demo",
     "parcours.interop.demo",
 ]
