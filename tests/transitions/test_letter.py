@@ -3,8 +3,10 @@ limited to what they may see; sending, versions, the patient's own copy."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from parcours.audit.models import AuditEvent
 from parcours.messaging.models import Transmission, TransmissionRecipient
@@ -12,7 +14,7 @@ from parcours.messaging.transmission_actions import RecipientRefused
 from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import MemberRole
-from parcours.transitions.actions import StayForbidden
+from parcours.transitions.actions import StayForbidden, stay_discharge
 from parcours.transitions.letter import (
     GP,
     NURSE,
@@ -28,6 +30,7 @@ from parcours.transitions.letter_actions import (
     liaison_letter_send,
 )
 from parcours.transitions.letter_models import LiaisonLetter
+from tests.transitions.conftest import FEED
 from tests.transitions.letter_fixtures import *  # noqa: F403
 from tests.transitions.letter_fixtures import CARE, DIAGNOSIS, MEDICATION, PLAIN_SUMMARY, PRACTICAL
 
@@ -198,3 +201,12 @@ def test_only_the_hospital_team_sends_and_the_patient_copy_is_handed_over(  # ty
     )
     assert letter.patient_handed_over_at is not None
     assert letter.patient_handed_over_by == team_access.user
+
+
+def test_a_letter_sent_after_the_discharge_is_marked_so(stay, team_access, deadline) -> None:  # type: ignore[no-untyped-def]
+    stay_discharge(stay=stay, actor=FEED, discharged_at=timezone.now() - timedelta(hours=1))
+    letter = liaison_letter_send(access=team_access, stay=stay, acknowledge_by=deadline)
+    assert not letter.left_before_discharge
+    stay.refresh_from_db()
+    assert stay.liaison_letter_sent_at > stay.discharged_at
+    assert "Sortie :" in letter.patient_body or "Vous quittez" in letter.patient_body
