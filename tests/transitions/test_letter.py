@@ -116,6 +116,8 @@ def test_sending_gives_one_copy_per_recipient_in_their_language(  # type: ignore
         "Jan Peeters",
     }, "every member with a way to receive it, and not the excluded GP"
     assert copies["Luc Martin"].user == gp_luc
+    assert all("Koen" not in copy.body for copy in copies.values()), "nor named to the others"
+    assert "Koen" not in letter.patient_body
     assert DIAGNOSIS in copies["Luc Martin"].body
     assert DIAGNOSIS not in copies[circle["home_help"].display_name].body
     assert MEDICATION not in copies[circle["home_help"].display_name].body
