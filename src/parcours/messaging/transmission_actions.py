@@ -287,6 +287,12 @@ def _publish_change(copy: TransmissionRecipient, state: str) -> None:
     transaction.on_commit(lambda: publish_to_users([transmission.sender_id], event))
 
 
+def _publish_notifications(user_ids: list[int]) -> None:
+    users = sorted(set(user_ids))
+    transaction.on_commit(lambda: publish_to_users(users, {"topic": "notifications"}))
+    transaction.on_commit(lambda: publish_to_users(users, {"topic": LIVE_TOPIC}))
+
+
 def _check_copy(access: PatientAccess, copy: TransmissionRecipient) -> None:
     if copy.transmission.patient_id != access.patient.pk:
         raise NotARecipient(_("This transmission is not about this patient."))
@@ -468,12 +474,14 @@ def _remind(now: datetime) -> int:
             if not claimed.update(reminded_at=now):
                 continue
             _event(copy, TransmissionEventType.REMINDED, now)
+            notified: list[int] = []
             transmission = copy.transmission
             accounts = _accounts_of(copy)
             if accounts:
                 # Only those who may still open the record (access can end after sending).
                 patient = transmission.patient
                 for account in [a for a in accounts if may_see(a, patient)]:
+                    notified.append(account.pk)
                     notification_create(
                         recipient=account,
                         kind=TRANSMISSION_REMINDER.code,
@@ -483,6 +491,7 @@ def _remind(now: datetime) -> int:
                         key=f"transmission-reminder-{copy.pk}-{account.pk}",
                     )
             else:
+                notified.append(transmission.sender_id)
                 notification_create(
                     recipient=transmission.sender,
                     kind=TRANSMISSION_HAND_OVER_DUE.code,
@@ -492,6 +501,7 @@ def _remind(now: datetime) -> int:
                     key=f"transmission-hand-over-{copy.pk}",
                 )
             _publish_change(copy, copy.state)
+            _publish_notifications(notified)
             count += 1
     return count
 
@@ -509,9 +519,11 @@ def _escalate(now: datetime) -> int:
             if not claimed.update(escalated_at=now):
                 continue
             _event(copy, TransmissionEventType.ESCALATED, now)
+            notified = []
             transmission = copy.transmission
             user_ids = set(referent_user_ids(transmission.patient)) | {transmission.sender_id}
             for account in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
+                notified.append(account.pk)
                 notification_create(
                     recipient=account,
                     kind=TRANSMISSION_ESCALATED.code,
@@ -524,5 +536,6 @@ def _escalate(now: datetime) -> int:
                     key=f"transmission-escalated-{copy.pk}-{account.pk}",
                 )
             _publish_change(copy, copy.state)
+            _publish_notifications(notified)
             count += 1
     return count

@@ -32,9 +32,7 @@ class TransmissionForm(forms.Form):
         field = self.fields["recipients"]
         assert isinstance(field, forms.MultipleChoiceField)
         field.choices = [
-            (key, option.member.display_name)
-            for key, option in self.options.items()
-            if option.can_receive
+            (key, str(option.member)) for key, option in self.options.items() if option.can_receive
         ]
         if not self.is_bound:
             deadline = timezone.localtime(timezone.now() + DEFAULT_DELAY).replace(
