@@ -209,6 +209,12 @@ def hospital_admin(hospital):  # type: ignore[no-untyped-def]
 
 
 def test_protocol_configuration(logged_in, hospital, ward, hospital_admin, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    from parcours.accounts.navigation import items_for
+
+    assert "transitions:protocol_hospitals" in {i.url_name for i in items_for(hospital_admin.roles)}
+    assert "transitions:protocol_hospitals" not in {
+        i.url_name for i in items_for(nurse_claire.roles)
+    }
     assert logged_in(nurse_claire).get(f"/stays/protocols/{hospital.pk}/").status_code == 404
     client = in_language(logged_in(hospital_admin), "nl")
     response = client.get("/stays/protocols/")
