@@ -198,6 +198,16 @@ def test_api_records_a_screening_and_returns_the_plan(  # type: ignore[no-untype
     assert "geriatric-assessment" in {item["code"] for item in plan["items"]}
     listed = client.get(f"/api/stays/{stay.pk}/screenings").json()
     assert listed[0]["citation"].startswith("McCusker")
+    fhir = client.get(
+        f"/api/stays/{stay.pk}/screenings/{listed[0]['id']}/questionnaire-response"
+    ).json()
+    assert fhir["resourceType"] == "QuestionnaireResponse" and fhir["status"] == "completed"
+    answers = {item["linkId"]: item.get("answer") for item in fhir["item"]}
+    assert answers["help_before"] == [{"valueBoolean": True}]
+    assert answers["result.score"] == [{"valueInteger": 4}]
+    assert answers["result.band"][0]["valueCoding"]["code"] == "at_risk"
+    missing = f"/api/stays/{stay.pk}/screenings/999999/questionnaire-response"
+    assert client.get(missing).status_code == 404
 
 
 @pytest.fixture
