@@ -127,6 +127,8 @@ def test_referent_expected_discharge_and_discharge_forms(  # type: ignore[no-unt
     )
     stay.refresh_from_db()
     assert stay.expected_discharge_at is not None and stay.expected_discharge_at.day == 5
+    page = in_language(client, "fr").get(f"/stays/{stay.pk}/").content.decode()
+    assert "Sortie prévue modifiée · 05/03/2026 11:00" in page  # the timeline
     client.post(
         f"/stays/{stay.pk}/discharge/",
         {"discharged_at": "2026-03-05T11:30", "destination": "home_with_services"},
