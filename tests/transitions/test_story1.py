@@ -346,6 +346,8 @@ def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]
         letter = liaison_letter_send(access=access, stay=stay, acknowledge_by=FRIDAY_NOON)
         stay.refresh_from_db()
         assert stay.liaison_letter_sent_at == THURSDAY
+        letter_item = stay.plan_items.get(code="liaison-letter")
+        assert (letter_item.status, letter_item.done_by) == (PlanItemStatus.DONE, claire)
         copies = {
             copy.circle_member.role: copy
             for copy in TransmissionRecipient.objects.filter(

@@ -34,10 +34,11 @@ from parcours.transitions.letter import (
     patient_copy,
 )
 from parcours.transitions.letter_models import LetterDraft, LiaisonLetter
-from parcours.transitions.models import Stay, StayStatus
+from parcours.transitions.models import PlanItemStatus, Stay, StayStatus
 from parcours.transitions.selectors import is_stay_team
 
 TEXT_MAX = 10_000
+LETTER_ITEM_CODE = "liaison-letter"  # the default protocol's item (transitions.protocols)
 NOTE_MAX = 500
 
 
@@ -191,6 +192,10 @@ def liaison_letter_send(
         patient_body=own.body if own else "",
         patient_language=own.language if own else "",
     )
+    # The protocol's "send the liaison letter" item is done by sending it.
+    done_items = stay.plan_items.filter(code=LETTER_ITEM_CODE, status=PlanItemStatus.TODO).update(
+        status=PlanItemStatus.DONE, done_at=sent_at, done_by=access.user
+    )
     if stay.liaison_letter_sent_at is None:
         Stay.objects.filter(pk=stay.pk).update(liaison_letter_sent_at=sent_at)
         stay.liaison_letter_sent_at = sent_at
@@ -204,6 +209,7 @@ def liaison_letter_send(
         recipients=len(deliveries),
         views=sorted({copy.view.code for copy in copies if copy.view}),
         patient_copy=include_patient,
+        plan_items_done=done_items,
     )
     _publish(stay)
     return letter
