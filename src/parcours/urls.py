@@ -16,6 +16,7 @@ urlpatterns = [
     path("patients/", include("parcours.patients.urls")),
     path("coordination/", include("parcours.coordination.urls")),
     path("followup/", include("parcours.transitions.aftercare_urls")),
+    path("stays/", include("parcours.transitions.urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("conversations/", include("parcours.messaging.conversation_urls")),
     path("transmissions/", include("parcours.messaging.transmission_urls")),

@@ -1,15 +1,38 @@
-"""Fixtures for the transitions tests."""
+"""Fixtures for the transitions tests: the patients personas, protocols, fixed dates."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
 
 import parcours.transitions
+from parcours.accounts.models import Role
+from parcours.audit.actions import Actor
+from parcours.transitions.protocols import liaison_protocol_install_default
+from tests.factories import UserFactory
+
+# The stay tests use the patients personas.
+from tests.patients.conftest import (  # noqa: F401
+    manage,
+    marie,
+    nurse_claire,
+    other_hospital_nurse,
+    outsider,
+    ward,
+    ward_nurse,
+)
 
 TRANSITIONS_LOCALE = Path(parcours.transitions.__file__).resolve().parent / "locale"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+FEED = Actor(user_id=None, username="adt-feed")
+# Tuesday 3 March 2026, 10:00 in Brussels: Marie's admission after a fall.
+ADMITTED = datetime(2026, 3, 3, 10, 0, tzinfo=BRUSSELS)
+# Friday 6 March 2026, 17:00: the planned discharge.
+EXPECTED = datetime(2026, 3, 6, 17, 0, tzinfo=BRUSSELS)
 
 
 @pytest.fixture
@@ -23,5 +46,27 @@ def transitions_catalogue(settings: object) -> None:
         settings.LOCALE_PATHS = [*settings.LOCALE_PATHS, TRANSITIONS_LOCALE]  # type: ignore[attr-defined]
 
 
-# The stay tests use the patients personas.
-from tests.patients.conftest import manage, marie, nurse_claire, ward  # noqa: E402, F401
+@pytest.fixture
+def hospital_protocol(hospital):  # type: ignore[no-untyped-def]
+    """The default protocol of the whole hospital, with the default screening triggers."""
+    return liaison_protocol_install_default(hospital=hospital, actor=FEED, name="CHU Test")
+
+
+@pytest.fixture
+def ward_protocol(hospital, ward, hospital_protocol):  # type: ignore[no-untyped-def]  # noqa: F811
+    """The geriatric ward's own protocol (default items plus geriatric ones)."""
+    return liaison_protocol_install_default(
+        hospital=hospital, ward=ward, actor=FEED, name="Gériatrie"
+    )
+
+
+@pytest.fixture
+def referent_nadia(db, hospital):  # type: ignore[no-untyped-def]
+    """Nadia, complex-pathway referent of CHU Test."""
+    return UserFactory(
+        username="nadia",
+        role=Role.COMPLEX_PATHWAY_REFERENT,
+        organisation=hospital,
+        first_name="Nadia",
+        last_name="Benali",
+    )

@@ -68,6 +68,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Messages with your patients' circles of care and with colleagues, delivered live."),
     ),
     NavItem(
+        "transitions:protocol_hospitals",
+        _("Liaison protocols"),
+        ADMINS,
+        _("Configure each hospital's discharge checklist and screening triggers."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
