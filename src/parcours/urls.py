@@ -15,6 +15,7 @@ urlpatterns = [
     path("directory/", include("parcours.directory.urls")),
     path("patients/", include("parcours.patients.urls")),
     path("stays/", include("parcours.transitions.urls")),
+    path("worklist/", include("parcours.transitions.worklist_urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),

@@ -39,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Your patients, their circle of care, consent and who looked at their record."),
     ),
     NavItem(
+        "worklist:page",
+        _("Worklist"),
+        Role.hospital_roles(),
+        _("Stays of your hospital, soonest discharge first, with what still needs doing."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
