@@ -56,6 +56,7 @@ api.add_router("/notifications/", notifications_router)
 
 
 api.add_router("/patients/", "parcours.patients.api.router")
+api.add_router("/stays/", "parcours.transitions.stays_api.router")
 api.add_router("/worklist", "parcours.transitions.worklist_api.router")
 
 

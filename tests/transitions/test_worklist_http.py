@@ -41,7 +41,7 @@ def test_page_in_french(claire, hospital, ward, logged_in) -> None:  # type: ign
     assert f'data-live-topic="worklist-{hospital.pk}"' in html
     # Expected discharge in Brussels time, flags as text.
     assert "13/03/2026 15:00" in html
-    assert "Non dépisté" in html and "Pas de référent" in html
+    assert "Non dépisté" in html and "Aucun référent" in html
     assert 'data-flag="risky_day"' in html
 
 

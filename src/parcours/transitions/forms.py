@@ -128,6 +128,8 @@ class ScheduleForm(forms.Form):
 
 
 class TriggerForm(ScheduleForm):
+    field_order = ["instrument", "condition"]
+
     instrument = forms.ChoiceField(label=_("Instrument"), choices=[])
     condition = forms.CharField(
         label=_("Condition"),
