@@ -34,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import models, transaction
 from django.db.models import (
@@ -58,7 +59,7 @@ from parcours.directory.models import Organisation, OrganisationType, Service
 from parcours.live import publish_to_users
 from parcours.patients.access import Purpose, accessible_patients, actor_of
 from parcours.patients.models import CircleMember, MemberRole
-from parcours.transitions.calendar import is_friday_afternoon_weekend_or_holiday, local_time
+from parcours.transitions.calendar import local_time
 from parcours.transitions.models import (
     Destination,
     PlanItem,
@@ -229,48 +230,46 @@ def _active_member(role_in: Iterable[str]) -> QuerySet[CircleMember]:
     )
 
 
-def _annotated(queryset: QuerySet[Stay]) -> QuerySet[Stay]:
+def _conditions() -> dict[str, Q]:
+    """Each SQL flag as a condition on a stay (correlated EXISTS subqueries)."""
     now = timezone.now()
     screened = ScreeningRecord.objects.filter(stay=OuterRef("pk"))
+    overdue = PlanItem.objects.filter(
+        stay=OuterRef("pk"), status=PlanItemStatus.TODO, due_at__lt=now
+    )
+    no_gp = Q(~Exists(_active_member([MemberRole.GP])))
+    going_home = Q(destination__in=HOME_DESTINATIONS)
+    return {
+        Flag.NOT_SCREENED: Q(~Exists(screened)),
+        Flag.FRAGILE: Q(Exists(screened.filter(positive=True))),
+        Flag.NO_GP: no_gp,
+        Flag.CIRCLE_INCOMPLETE: no_gp
+        | (going_home & Q(~Exists(_active_member(HOME_CARE_ROLES))))
+        | Q(~Exists(_active_member(PERSON_ROLES))),
+        Flag.LETTER_NOT_SENT: Q(liaison_letter_sent_at__isnull=True)
+        | Q(discharged_at__isnull=False, liaison_letter_sent_at__gt=F("discharged_at")),
+        Flag.NO_REFERENT: Q(referent__isnull=True),
+        Flag.OVERDUE: Q(Exists(overdue)),
+    }
+
+
+def _annotated(queryset: QuerySet[Stay]) -> QuerySet[Stay]:
+    """The SQL flags as columns (`wl_<flag>`) and the overdue count (`wl_overdue`)."""
+    now = timezone.now()
     overdue = (
-        PlanItem.objects.filter(
-            stay=OuterRef("pk"), status=PlanItemStatus.TODO, due_at__lt=now
-        )
+        PlanItem.objects.filter(stay=OuterRef("pk"), status=PlanItemStatus.TODO, due_at__lt=now)
         .order_by()
         .values("stay")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    has_gp = Exists(_active_member([MemberRole.GP]))
-    has_home_care = Exists(_active_member(HOME_CARE_ROLES))
-    has_person = Exists(_active_member(PERSON_ROLES))
-    going_home = Q(destination__in=HOME_DESTINATIONS)
-    return queryset.annotate(
-        wl_not_screened=~Exists(screened),
-        wl_fragile=Exists(screened.filter(positive=True)),
-        wl_no_gp=~has_gp,
-        wl_circle_incomplete=models.ExpressionWrapper(
-            ~has_gp | (going_home & ~has_home_care) | ~has_person,
-            output_field=models.BooleanField(),
-        ),
-        wl_letter_not_sent=models.ExpressionWrapper(
-            Q(liaison_letter_sent_at__isnull=True)
-            | Q(discharged_at__isnull=False, liaison_letter_sent_at__gt=F("discharged_at")),
-            output_field=models.BooleanField(),
-        ),
-        wl_overdue=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0)),
-    )
-
-
-_SQL_FILTERS = {
-    Flag.NOT_SCREENED: Q(wl_not_screened=True),
-    Flag.FRAGILE: Q(wl_fragile=True),
-    Flag.NO_GP: Q(wl_no_gp=True),
-    Flag.CIRCLE_INCOMPLETE: Q(wl_circle_incomplete=True),
-    Flag.LETTER_NOT_SENT: Q(wl_letter_not_sent=True),
-    Flag.NO_REFERENT: Q(referent__isnull=True),
-    Flag.OVERDUE: Q(wl_overdue__gt=0),
-}
+    columns: dict[str, Any] = {
+        f"wl_{code}": models.ExpressionWrapper(condition, output_field=models.BooleanField())
+        for code, condition in _conditions().items()
+        if code not in (Flag.NO_REFERENT, Flag.OVERDUE)
+    }
+    columns["wl_overdue"] = Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0))
+    return queryset.annotate(**columns)
 
 
 def _base(
@@ -285,7 +284,9 @@ def _base(
         Q(hospital_id__in=team_ids) | Q(ward_id__in=team_ids),
         hospital=hospital,
         status__in=ACTIVE_STATUSES,
-        patient__in=accessible_patients(user).values("pk"),
+    ).filter(
+        # Correlated per stay: the access rules run only for this hospital's active stays.
+        Exists(accessible_patients(user).filter(pk=OuterRef("patient_id")))
     )
     if ward is not None:
         queryset = queryset.filter(ward=ward)
@@ -321,23 +322,26 @@ def worklist(
         raise WorklistNotAllowed
     team_ids = [m.organisation_id for m in memberships]
     membership = next(
-        m
-        for m in memberships
-        if hospital.pk in (m.organisation_id, m.organisation.parent_id)
+        m for m in memberships if hospital.pk in (m.organisation_id, m.organisation.parent_id)
     )
     wanted = [f for f in (flags or []) if f in Flag.values]
     page_size = min(max(int(page_size), 1), MAX_PAGE_SIZE)
-    queryset = _annotated(_base(user=user, team_ids=team_ids, hospital=hospital, ward=ward, referent=referent))
-    for flag in wanted:
-        if flag in SQL_FLAGS:
-            queryset = queryset.filter(_SQL_FILTERS[Flag(flag)])
-    queryset = _ordered(queryset)
+    # Phase 1: which stays, in which order (filters only; no flag columns computed).
+    candidates = _base(
+        user=user, team_ids=team_ids, hospital=hospital, ward=ward, referent=referent
+    )
+    sql_flags = [f for f in wanted if f in SQL_FLAGS]
+    if sql_flags:
+        conditions = _conditions()
+        for flag in sql_flags:
+            candidates = candidates.filter(conditions[flag])
+    candidates = _ordered(candidates)
     python_flags = [f for f in wanted if f not in SQL_FLAGS]
     if python_flags:
         # Flags computed in Python: judge every candidate (light rows, a fixed number of
         # queries), then page through the ids that carry them.
         light = list(
-            queryset.select_related("hospital").only(
+            candidates.select_related("hospital").only(
                 "pk",
                 "patient_id",
                 "hospital__country",
@@ -351,15 +355,22 @@ def worklist(
         total = len(ids)
         number = _clamp(page, total, page_size)
         page_ids = ids[(number - 1) * page_size : number * page_size]
-        queryset = _ordered(queryset.filter(pk__in=page_ids))
     else:
-        total = queryset.count()
+        total = candidates.count()
         number = _clamp(page, total, page_size)
-        queryset = queryset[(number - 1) * page_size : number * page_size]
-    stays = list(queryset.select_related("patient", "hospital", "ward", "referent"))
+        start = (number - 1) * page_size
+        page_ids = list(candidates.values_list("pk", flat=True)[start : start + page_size])
+    # Phase 2: the page's rows with their flags.
+    stays = list(
+        _ordered(_annotated(Stay.objects.filter(pk__in=page_ids))).select_related(
+            "patient", "hospital", "ward", "referent"
+        )
+    )
     rows = _rows(stays)
     _audit(user=user, membership=membership, hospital=hospital, total=total, page=number)
-    return WorklistPage(hospital=hospital, rows=rows, number=number, page_size=page_size, total=total)
+    return WorklistPage(
+        hospital=hospital, rows=rows, number=number, page_size=page_size, total=total
+    )
 
 
 def _clamp(page: int, total: int, page_size: int) -> int:
