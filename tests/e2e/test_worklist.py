@@ -28,7 +28,10 @@ def hospital_with_stays():  # type: ignore[no-untyped-def]
         code="chu-e2e", type="hospital", name={"fr": "CHU Test", "nl": "UZ Test"}
     )
     ward = OrganisationFactory(
-        code="chu-e2e-ger", type="ward", parent=hospital, name={"fr": "Gériatrie", "nl": "Geriatrie"}
+        code="chu-e2e-ger",
+        type="ward",
+        parent=hospital,
+        name={"fr": "Gériatrie", "nl": "Geriatrie"},
     )
     liaison_protocol_install_default(hospital=hospital, actor=FEED, name="CHU Test")
     now = timezone.now()

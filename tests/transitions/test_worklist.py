@@ -15,11 +15,11 @@ from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import CircleMember, ConsentEvent, MemberRole
 from parcours.transitions.actions import (
+    screening_record,
     stay_discharge,
     stay_expected_discharge_set,
     stay_plan_item_add,
     stay_referent_assign,
-    screening_record,
 )
 from parcours.transitions.models import Destination, Stay
 from parcours.transitions.worklist import (
@@ -205,7 +205,7 @@ def test_not_screened_and_fragile(claire, hospital) -> None:  # type: ignore[no-
     assert Flag.FRAGILE in flags_of(claire, stay)
 
 
-def test_no_gp_known(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyped-def]
+def test_no_gp_known(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     stay = admit(hospital)
     assert Flag.NO_GP in flags_of(claire, stay)
     member = add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
@@ -215,7 +215,7 @@ def test_no_gp_known(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyp
     assert Flag.NO_GP in flags_of(claire, stay)
 
 
-def test_circle_incomplete(claire, hospital, gp_luc, home_nurse) -> None:  # type: ignore[no-untyped-def]
+def test_circle_incomplete(claire, hospital, gp_luc, home_nurse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     stay = admit(hospital)
     assert Flag.CIRCLE_INCOMPLETE in flags_of(claire, stay)
     add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
@@ -231,7 +231,10 @@ def test_circle_incomplete(claire, hospital, gp_luc, home_nurse) -> None:  # typ
 
 
 def test_circle_incomplete_without_a_trusted_person(  # type: ignore[no-untyped-def]
-    claire, hospital, gp_luc, home_nurse
+    claire,
+    hospital,
+    gp_luc,  # noqa: F811
+    home_nurse,  # noqa: F811
 ) -> None:
     stay = admit(hospital)
     add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
@@ -336,7 +339,7 @@ def test_overdue_plan_items(claire, hospital) -> None:  # type: ignore[no-untype
 # --- a fixed number of queries ----------------------------------------------------------------
 
 
-def _busy_stays(claire, hospital, n: int, gp_luc, service: Service) -> None:  # type: ignore[no-untyped-def]
+def _busy_stays(claire, hospital, n: int, gp_luc, service: Service) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     for index in range(n):
         stay = admit(hospital, expected=FRIDAY_AFTERNOON + timedelta(hours=index))
         add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
@@ -359,7 +362,7 @@ def _queries(claire, hospital, **filters) -> int:  # type: ignore[no-untyped-def
     return len(captured)
 
 
-def test_query_count_does_not_grow_with_stays(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyped-def]
+def test_query_count_does_not_grow_with_stays(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     service = service_with_hours("soins-n1")
     _busy_stays(claire, hospital, 5, gp_luc, service)
     five = _queries(claire, hospital)

@@ -401,8 +401,8 @@ def _rows(stays: list[Stay]) -> list[WorklistRow]:
     computed = _python_flags(stays)
     rows = []
     for stay in stays:
-        flags = [
-            code
+        flags: list[str] = [
+            str(code)
             for code, on in [
                 (Flag.NOT_SCREENED, stay.wl_not_screened),  # type: ignore[attr-defined]
                 (Flag.FRAGILE, stay.wl_fragile),  # type: ignore[attr-defined]
