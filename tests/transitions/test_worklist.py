@@ -283,6 +283,9 @@ def test_service_not_reachable_from_the_circle(claire, hospital) -> None:  # typ
     assert Flag.SERVICE_UNREACHABLE in row_flags
     page = worklist(user=claire, hospital=hospital)
     assert page.rows[0].unreachable_services == ["Service soins-semaine"]
+    admit(hospital, expected=FRIDAY_AFTERNOON.replace(hour=18))
+    filtered = worklist(user=claire, hospital=hospital, flags=[Flag.SERVICE_UNREACHABLE])
+    assert [row.stay.pk for row in filtered.rows] == [stay.pk]
     # On a Tuesday morning it is open.
     stay_expected_discharge_set(stay=stay, expected_discharge_at=TUESDAY, actor=FEED)
     assert Flag.SERVICE_UNREACHABLE not in flags_of(claire, stay)

@@ -350,7 +350,7 @@ def worklist(
                 "status",
             )
         )
-        computed = _python_flags(light)
+        computed = _python_flags(light, services_too=Flag.SERVICE_UNREACHABLE in python_flags)
         ids = [s.pk for s in light if all(f in computed[s.pk][0] for f in python_flags)]
         total = len(ids)
         number = _clamp(page, total, page_size)
@@ -431,9 +431,14 @@ def _rows(stays: list[Stay]) -> list[WorklistRow]:
 # --- flags computed in Python, for a batch of stays -----------------------------------------
 
 
-def _python_flags(stays: list[Stay]) -> dict[int, tuple[list[str], list[str]]]:
-    """{stay id: (flags, names of unreachable services)} in a fixed number of queries."""
-    services = _needed_services(stays)
+def _python_flags(
+    stays: list[Stay], *, services_too: bool = True
+) -> dict[int, tuple[list[str], list[str]]]:
+    """{stay id: (flags, names of unreachable services)} in a fixed number of queries.
+
+    `services_too=False` skips the directory (the calendar flag only).
+    """
+    services = _needed_services(stays) if services_too else {}
     out: dict[int, tuple[list[str], list[str]]] = {}
     for stay in stays:
         flags: list[str] = []
