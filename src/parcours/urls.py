@@ -17,6 +17,7 @@ urlpatterns = [
     path("coordination/", include("parcours.coordination.urls")),
     path("followup/", include("parcours.transitions.aftercare_urls")),
     path("stays/", include("parcours.transitions.urls")),
+    path("worklist/", include("parcours.transitions.worklist_urls")),
     path("notifications/", include("parcours.messaging.urls")),
     path("conversations/", include("parcours.messaging.conversation_urls")),
     path("transmissions/", include("parcours.messaging.transmission_urls")),

@@ -74,6 +74,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Configure each hospital's discharge checklist and screening triggers."),
     ),
     NavItem(
+        "worklist:page",
+        _("Worklist"),
+        Role.hospital_roles(),
+        _("Stays of your hospital, soonest discharge first, with what still needs doing."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),
