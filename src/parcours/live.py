@@ -24,7 +24,7 @@ import logging
 import re
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -43,10 +43,9 @@ POST_TIMEOUT_SECONDS = 2.0
 _SALT = "parcours.live.publish"
 _GROUP = re.compile(r"user-[0-9]{1,19}")
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 
 _in_websocket_process = False
 
