@@ -230,6 +230,34 @@ def test_serve_without_redis_hands_live_events_to_the_websocket_process(tmp_path
         event = in_own_loop(receive_published_event(ws_url, base, cookie, publish))
         assert event == {"topic": "messages", "unread": 3}
 
+        # An HTTP action in a gunicorn worker: marking a notification read publishes on commit.
+        parcours(
+            env,
+            "shell",
+            "-v0",
+            "-c",
+            (
+                "from parcours.accounts.models import User;"
+                "from parcours.messaging.actions import notification_create as create;"
+                "create(recipient=User.objects.get(username='claire'), kind='task.assigned',"
+                " params={'actor': 'Bruno'}, link='/')"
+            ),
+        )
+        csrf = re.search(r"csrftoken=([^;]+)", cookie).group(1)  # type: ignore[union-attr]
+
+        def mark_read() -> None:
+            request = urllib.request.Request(
+                f"{base}/notifications/read/",
+                data=b"",
+                method="POST",
+                headers={"Cookie": cookie, "X-CSRFToken": csrf, "HX-Request": "true"},
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+
+        event = in_own_loop(receive_published_event(ws_url, base, cookie, mark_read))
+        assert event == {"topic": "notifications", "read": 1}
+
         endpoint = f"http://127.0.0.1:{ws_port}/internal/live/publish"
         body = json.dumps(
             {
