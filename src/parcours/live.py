@@ -85,10 +85,22 @@ def _publish_locally(batch: list[tuple[str, dict[str, Any]]]) -> None:
 
 
 def _post_to_websocket_process(batch: list[tuple[str, dict[str, Any]]]) -> None:
-    body = json.dumps(
-        {"at": int(time.time()), "messages": [{"group": g, "event": e} for g, e in batch]},
-        separators=(",", ":"),
-    ).encode()
+    """POST the batch in bodies under MAX_BODY_BYTES (many recipients make several posts)."""
+    items = [json.dumps({"group": g, "event": e}, separators=(",", ":")) for g, e in batch]
+    chunk: list[str] = []
+    size = 0
+    for item in items:
+        if chunk and size + len(item) + 64 > MAX_BODY_BYTES:
+            _post(chunk)
+            chunk, size = [], 0
+        chunk.append(item)
+        size += len(item) + 1
+    if chunk:
+        _post(chunk)
+
+
+def _post(items: list[str]) -> None:
+    body = f'{{"at":{int(time.time())},"messages":[{",".join(items)}]}}'.encode()
     request = urllib.request.Request(
         f"http://127.0.0.1:{settings.WEBSOCKET_PORT}{PUBLISH_PATH}",
         data=body,

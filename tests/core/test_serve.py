@@ -230,6 +230,23 @@ def test_serve_without_redis_hands_live_events_to_the_websocket_process(tmp_path
         event = in_own_loop(receive_published_event(ws_url, base, cookie, publish))
         assert event == {"topic": "messages", "unread": 3}
 
+        def publish_to_many() -> None:
+            # 3,001 recipients: more than one body's worth (64 KiB), so sent in several posts.
+            parcours(
+                child_env,
+                "shell",
+                "-v0",
+                "-c",
+                (
+                    "from parcours.live import publish_to_users;"
+                    f"ids = [*range(10**6, 10**6 + 3000), {user_id}];"
+                    "publish_to_users(ids, {'topic': 'all'})"
+                ),
+            )
+
+        event = in_own_loop(receive_published_event(ws_url, base, cookie, publish_to_many))
+        assert event == {"topic": "all"}
+
         # An HTTP action in a gunicorn worker: marking a notification read publishes on commit.
         parcours(
             env,
