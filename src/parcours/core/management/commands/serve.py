@@ -11,6 +11,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+# Hosts whose uvicorn also listens on 127.0.0.1, where the other processes of this server
+# hand it live events when there is no Redis (parcours.live, docs/decisions/0006).
+LOOPBACK_OR_ANY = {"127.0.0.1", "localhost", "0.0.0.0", "::", ""}  # noqa: S104
+
 
 class Command(BaseCommand):
     help = (
@@ -83,6 +87,13 @@ class Command(BaseCommand):
             )
         if options["worker"]:
             commands.append([sys.executable, "-m", "parcours.cli", "worker"])
+        if not options["no_websocket"] and not settings.REDIS_URL and host not in LOOPBACK_OR_ANY:
+            warning = (
+                "Without PARCOURS_REDIS_URL, live events reach the WebSocket process over "
+                "127.0.0.1:%d, which --host %s does not listen on: pages will not update "
+                "live. Use a loopback or wildcard --host, or set PARCOURS_REDIS_URL."
+            )
+            self.stderr.write(warning % (ws_port, host))
         processes = [subprocess.Popen(command, env=env) for command in commands]  # noqa: S603
         self.stdout.write(
             f"Parcours on http://{host}:{port}/ ({options['workers']} workers, "
