@@ -62,7 +62,10 @@ def test_source_add_then_list() -> None:
         (["--organisation", "nowhere"], "unknown organisation"),
         (["--organisation", "mm-louise"], "not a hospital"),
         (["--organisation", "chu-bxl", "--time-zone", "Mars/Olympus"], "unknown time zone"),
-        (["--organisation", "chu-bxl", "--disposition", "06=maison"], "destination must be one of home, "),
+        (
+            ["--organisation", "chu-bxl", "--disposition", "06=maison"],
+            "destination must be one of home, ",
+        ),
         (["--organisation", "chu-bxl", "--disposition", "06"], "SOURCE_CODE=DESTINATION"),
     ],
 )

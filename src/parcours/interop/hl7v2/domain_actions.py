@@ -147,13 +147,14 @@ class DomainActionsPort:
             found = {p.pk: p for p in (_holder(i) for i in items) if p is not None}
             if len(found) > 1:
                 raise NotApplicable("identifiers_conflict", location="PID^1^3")
-            data = _data(identity)
             if not found:
-                return patient_register_by_system(actor=actor, data=data, identifiers=items)
+                return patient_register_by_system(
+                    actor=actor, data=_data(identity), identifiers=items
+                )
             patient = next(iter(found.values()))
-            if update:
+            if update:  # A02/A03/A11/A12/A13 match only: no address lookup, no write
                 return patient_update_by_system(
-                    actor=actor, patient=patient, data=data, identifiers=items
+                    actor=actor, patient=patient, data=_data(identity), identifiers=items
                 )
             return patient
         except InvalidIdentifier as exc:
@@ -216,9 +217,7 @@ class DomainActionsPort:
                 found = list(Professional.objects.filter(rpps=number, active=True)[:2])
             elif not authority and len(number) == 11 and number.isdigit():
                 found = list(
-                    Professional.objects.filter(
-                        Q(riziv=number) | Q(rpps=number), active=True
-                    )[:2]
+                    Professional.objects.filter(Q(riziv=number) | Q(rpps=number), active=True)[:2]
                 )
         if len(found) == 1:
             return found[0], ""
