@@ -39,6 +39,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Your patients, their circle of care, consent and who looked at their record."),
     ),
     NavItem(
+        "transitions:protocol_hospitals",
+        _("Liaison protocols"),
+        ADMINS,
+        _("Configure each hospital's discharge checklist and screening triggers."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),

@@ -133,7 +133,14 @@ class ScheduleForm(forms.Form):
 
 
 class TriggerForm(ScheduleForm):
-    field_order = ["instrument", "condition"]
+    field_order = ["instrument", "condition", "ward"]
+
+    ward: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Ward"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Whole hospital"),
+    )
 
     instrument = forms.ChoiceField(label=_("Instrument"), choices=[])
     condition = forms.CharField(
@@ -145,9 +152,13 @@ class TriggerForm(ScheduleForm):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wards: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from parcours.transitions.screening import INSTRUMENTS
+
+        ward_field = self.fields["ward"]
+        assert isinstance(ward_field, forms.ModelChoiceField)
+        ward_field.queryset = wards if wards is not None else Organisation.objects.none()
 
         field = self.fields["instrument"]
         assert isinstance(field, forms.ChoiceField)
