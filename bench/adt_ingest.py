@@ -4,8 +4,10 @@
     bash tools/with-postgres.sh .venv/bin/python bench/adt_ingest.py   # adds PostgreSQL
 
 The same sender (python-hl7's asyncio MLLP client, original acknowledgement mode: one message in
-flight per connection) sends a mix of the fixture events (A01 A02 A03 A04 A05 A08 A11 A12 A13
-A40) with fresh control IDs and 10 % resends of messages already sent, to:
+flight per connection) sends coherent per-patient stories built from the fixtures — A01 → A02 →
+A08 → A03 (60 %), A04 → A02 → A08 → A03 (20 %), A05 → A01 → A08 → A03 (20 %) — each with its
+own PID-3 and PV1-19, fresh control IDs, each story on one connection with four interleaved, and
+10 % resends of messages already sent on that connection, to:
 
 - ceiling: a python-hl7 `start_hl7_server` that parses each message and answers
   `create_ack()`, nothing stored (this script with `--ceiling-server`);
@@ -14,8 +16,8 @@ A40) with fresh control IDs and 10 % resends of messages already sent, to:
 - parcours on PostgreSQL when PARCOURS_DATABASE_URL is set.
 
 Servers are pinned to CPU 1 and the sender to CPU 0 when there are two. The domain is
-in the path (patients and stays, DomainActionsPort); the fixture mix shares one visit number,
-so most messages are AE (docs/benchmarks.md, B6).
+in the path (patients and stays, DomainActionsPort): nearly every message is AA; the ACK
+counts are printed (docs/benchmarks.md, B6).
 Prints msg/s, p50 and p99 ACK latency (medians of the runs) and the ratio to the ceiling.
 """
 
@@ -39,18 +41,14 @@ from hl7.mllp import open_hl7_connection, start_hl7_server
 from bench._harness import BIN, ROOT, data_dir, free_port, machine_line, parcours, pinned, running
 
 FIXTURES = ROOT / "tests" / "interop" / "fixtures"
-MIX = [
-    "a01_admit.hl7",
-    "a02_transfer.hl7",
-    "a03_discharge.hl7",
-    "a04_register.hl7",
-    "a05_preadmit.hl7",
-    "a08_update.hl7",
-    "a11_cancel_admit.hl7",
-    "a12_cancel_transfer.hl7",
-    "a13_cancel_discharge.hl7",
-    "a40_merge.hl7",
+NISS = "~48021408235^^^NISS&2.16.840.1.113883.3.6777.5.1&ISO^NNBEL"
+# Per-patient stories (share of stories): each starts a stay, moves it, updates it, ends it.
+STORIES = [
+    (0.6, ["a01", "a02", "a08", "a03"]),
+    (0.2, ["a04", "a02", "a08", "a03"]),
+    (0.2, ["a05", "a01", "a08", "a03"]),
 ]
+INTERLEAVE = 4  # stories in progress at once on each connection
 
 
 @dataclass
@@ -61,35 +59,82 @@ class Result:
     acks: dict[str, int]
 
 
-def templates() -> list[list[str]]:
-    out = []
-    for name in MIX:
-        with open(FIXTURES / name, encoding="utf-8", newline="") as handle:
-            out.append(handle.read().rstrip("\r").split("\r"))
-    return out
+def _fixture(name: str) -> str:
+    with open(FIXTURES / name, encoding="utf-8", newline="") as handle:
+        return handle.read().rstrip("\r")
 
 
-def workload(count: int, duplicates: float, tag: str, seed: int) -> list[str]:
-    """`count` messages: fresh control IDs, and `duplicates` of them resends of earlier ones."""
+def templates() -> dict[str, str]:
+    """One template per step, on the sample patient (PID-3 000123456, visit V20250312-0007)."""
+    admit = _fixture("a01_admit.hl7")
+    planned = (
+        _fixture("a05_preadmit_planned.hl7")
+        .replace("000777888", "000123456")
+        .replace("V20250320-0200", "V20250312-0007")
+    )
+    return {
+        "a01": admit,
+        "a04": admit.replace("ADT^A01^ADT_A01", "ADT^A04^ADT_A01").replace("EVN|A01", "EVN|A04"),
+        "a05": planned,
+        "a02": _fixture("a02_transfer.hl7"),
+        "a08": _fixture("a08_update_visit.hl7"),
+        "a03": _fixture("a03_discharge.hl7"),
+    }
+
+
+def _story_message(template: str, tag: str, story: int, control_id: str) -> str:
+    text = (
+        template.replace(NISS, "")
+        .replace("000123456", f"{tag}P{story:06d}")
+        .replace("V20250312-0007", f"{tag}V{story:06d}")
+    )
+    segments = text.split("\r")
+    msh = segments[0].split("|")
+    msh[9] = control_id
+    segments[0] = "|".join(msh)
+    return "\r".join(segments)
+
+
+def workload(
+    count: int, duplicates: float, tag: str, seed: int, connections: int
+) -> list[list[str]]:
+    """`count` messages in one list per connection: coherent per-patient stories (distinct PID-3
+    and PV1-19, each story on one connection, a few interleaved), fresh control IDs, and
+    `duplicates` of them resends of a message already sent on that connection."""
     rng = random.Random(seed)
     shapes = templates()
-    sent: list[str] = []
-    for i in range(count):
-        if sent and rng.random() < duplicates:
-            sent.append(rng.choice(sent))
-            continue
-        segments = list(rng.choice(shapes))
-        msh = segments[0].split("|")
-        msh[9] = f"{tag}-{i:07d}"
-        segments[0] = "|".join(msh)
-        sent.append("\r".join(segments))
-    return sent
+    shares: list[list[str]] = [[] for _ in range(connections)]
+    story = 0
+    serial = 0
+    total = 0
+    while total < count:
+        for share in shares:
+            if total >= count:
+                break
+            active: list[list[str]] = []
+            for _ in range(INTERLEAVE):
+                steps = rng.choices([s for _, s in STORIES], weights=[w for w, _ in STORIES])[0]
+                messages = []
+                for step in steps:
+                    serial += 1
+                    messages.append(_story_message(shapes[step], tag, story, f"{tag}-{serial:07d}"))
+                active.append(messages)
+                story += 1
+            while any(active) and total < count:
+                for messages in active:
+                    if not messages or total >= count:
+                        continue
+                    if share and rng.random() < duplicates:
+                        share.append(rng.choice(share))
+                    else:
+                        share.append(messages.pop(0))
+                    total += 1
+    return shares
 
 
-async def send_all(port: int, messages: list[str], connections: int) -> Result:
+async def send_all(port: int, shares: list[list[str]]) -> Result:
     latencies: list[float] = []
     acks: dict[str, int] = {}
-    shares = [messages[i::connections] for i in range(connections)]
     parsed = [[hl7.parse(m) for m in share] for share in shares]
 
     async def sender(share: list[hl7.Message]) -> None:
@@ -120,11 +165,13 @@ async def send_all(port: int, messages: list[str], connections: int) -> Result:
 
 
 def measure(port: int, args: argparse.Namespace, label: str, connections: int) -> Result:
-    asyncio.run(send_all(port, workload(200, 0.0, f"W{label}{connections}", 1), connections))
+    asyncio.run(send_all(port, workload(200, 0.0, f"W{label}{connections}", 1, connections)))
     runs = []
     for run in range(args.runs):
-        messages = workload(args.messages, args.duplicates, f"{label}{connections}R{run}", run)
-        runs.append(asyncio.run(send_all(port, messages, connections)))
+        shares = workload(
+            args.messages, args.duplicates, f"{label}{connections}R{run}", run, connections
+        )
+        runs.append(asyncio.run(send_all(port, shares)))
     acks: dict[str, int] = {}
     for result in runs:
         for code, n in result.acks.items():
@@ -170,8 +217,10 @@ def prepare(env: dict[str, str]) -> None:
             "from parcours.directory.models import Organisation as O;"
             "from parcours.interop.models import InboundMessage as M;"
             "M.objects.all().delete();"
-            "O.objects.get_or_create(code='bench-chu-bxl', defaults={'name': {'fr': 'CHU'},"
-            " 'type': 'hospital'})"
+            "h, _ = O.objects.get_or_create(code='bench-chu-bxl', defaults={'name': {'fr': 'CHU'},"
+            " 'type': 'hospital'});"
+            "[O.objects.get_or_create(code=f'bench-chu-bxl-{w}', defaults={'name': {'fr': w},"
+            " 'type': 'ward', 'parent': h}) for w in ('ger', 'car', 'ort')]"
         ),
     )
     parcours(env, "hl7", "source", "add", "--facility", "CHU_BXL", "--organisation",

@@ -12,14 +12,17 @@ from tests.factories import OrganisationFactory
 
 @pytest.fixture
 def chu_bxl(db: None) -> Hl7Source:
-    """CHU Bruxelles, the hospital of the sample messages, mapped from facility CHU_BXL."""
+    """CHU Bruxelles, the hospital of the sample messages, mapped from facility CHU_BXL, with
+    the wards its sample messages name (GER, CAR, URG, ORT)."""
     hospital = OrganisationFactory(
         code="chu-bxl", type="hospital", name={"fr": "CHU Bruxelles", "nl": "UMC Brussel"}
     )
+    for unit in ("ger", "car", "urg", "ort"):  # the points of care of the sample messages
+        OrganisationFactory(code=f"chu-bxl-{unit}", type="ward", parent=hospital)
     return Hl7Source.objects.create(
         facility="CHU_BXL",
         organisation=hospital,
-        discharge_dispositions={"06": "home", "01": "home", "20": "exp"},
+        discharge_dispositions={"06": "home_with_services", "01": "home", "20": "deceased"},
     )
 
 

@@ -25,13 +25,15 @@ def test_source_add_then_list() -> None:
     OrganisationFactory(code="chu-bxl", type="hospital")
     out = hl7(
         "source", "add", "--facility", "CHU_BXL", "--organisation", "chu-bxl",
-        "--time-zone", "Europe/Paris", "--disposition", "06=home", "--disposition", "20=exp",
+        "--time-zone", "Europe/Paris", "--disposition", "06=home_with_services",
+        "--disposition", "20=exp",
     )  # fmt: skip
     assert "created HL7 source CHU_BXL" in out
     source = Hl7Source.objects.get()
+    # A FHIR discharge-disposition code is stored as the destination it means.
     assert (source.time_zone, source.discharge_dispositions) == (
         "Europe/Paris",
-        {"06": "home", "20": "exp"},
+        {"06": "home_with_services", "20": "deceased"},
     )
     # Adding again updates and merges the map.
     hl7(
@@ -42,10 +44,14 @@ def test_source_add_then_list() -> None:
         "--organisation",
         "chu-bxl",
         "--disposition",
-        "07=aadvice",
+        "07=other",
     )
     source.refresh_from_db()
-    assert source.discharge_dispositions == {"06": "home", "20": "exp", "07": "aadvice"}
+    assert source.discharge_dispositions == {
+        "06": "home_with_services",
+        "20": "deceased",
+        "07": "other",
+    }
     assert source.time_zone == "Europe/Paris"
     assert hl7("source", "list").split("\t")[:4] == ["CHU_BXL", "chu-bxl", "Europe/Paris", "active"]
 
@@ -56,8 +62,11 @@ def test_source_add_then_list() -> None:
         (["--organisation", "nowhere"], "unknown organisation"),
         (["--organisation", "mm-louise"], "not a hospital"),
         (["--organisation", "chu-bxl", "--time-zone", "Mars/Olympus"], "unknown time zone"),
-        (["--organisation", "chu-bxl", "--disposition", "06=maison"], "FHIR code must be"),
-        (["--organisation", "chu-bxl", "--disposition", "06"], "SOURCE_CODE=FHIR_CODE"),
+        (
+            ["--organisation", "chu-bxl", "--disposition", "06=maison"],
+            "destination must be one of home, ",
+        ),
+        (["--organisation", "chu-bxl", "--disposition", "06"], "SOURCE_CODE=DESTINATION"),
     ],
 )
 def test_source_add_refuses_bad_values(args: list[str], message: str) -> None:

@@ -20,6 +20,6 @@ def test_demo_maps_chu_bxl_idempotently() -> None:
 
     source = Hl7Source.objects.get()
     assert source.facility == "CHU_BXL" and source.organisation.code == "chu-bxl"
-    assert source.discharge_dispositions["03"] == "snf"
-    assert source.discharge_dispositions["20"] == "exp"
+    assert source.discharge_dispositions["03"] == "nursing_home"
+    assert source.discharge_dispositions["20"] == "deceased"
     assert "created" in lines[0] and "updated" in lines[1]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from django.utils import translation
 
 from parcours.audit.models import AuditEvent
+from parcours.directory.models import Organisation, Professional
+from parcours.interop.actions import inbound_message_replay
 from parcours.interop.hl7v2.reasons import reason_text
 from parcours.interop.models import Hl7Source, InboundMessage, InboundStatus
 from parcours.messaging.models import Notification
@@ -59,9 +62,7 @@ def stay() -> Stay:
 
 
 def test_a01_creates_the_patient_and_opens_the_stay(server: RunningServer) -> None:
-    ward = OrganisationFactory(
-        code="chu-bxl-ger", type="ward", parent=Hl7Source.objects.get().organisation
-    )
+    ward = Organisation.objects.get(code="chu-bxl-ger")
 
     assert deliver(server, "a01_admit.hl7") == ("AA", "")
 
@@ -83,20 +84,28 @@ def test_a01_creates_the_patient_and_opens_the_stay(server: RunningServer) -> No
     assert actors == {("hl7:CHU_BXL", "chu-bxl")}
 
 
-def test_unknown_ward_code_opens_the_stay_without_a_ward(server: RunningServer) -> None:
-    assert deliver(server, "a01_admit.hl7")[0] == "AA"
-    assert stay().ward is None
+def test_unknown_ward_code_is_refused_and_nothing_is_applied(server: RunningServer) -> None:
+    code, err = deliver(server, "error_a01_unknown_ward.hl7")
+
+    assert code == "AE" and "NEURO" in err and "chu-bxl-neuro" in err
+    assert reason_of_last() == "unknown_ward"
+    assert InboundMessage.objects.get().error_location == "PV1^1^3"
+    assert not Stay.objects.exists() and not Patient.objects.exists()  # savepoint rolled back
+
+    ward = OrganisationFactory(
+        code="chu-bxl-neuro", type="ward", parent=Hl7Source.objects.get().organisation
+    )
+    assert inbound_message_replay(message=InboundMessage.objects.get()).status == "applied"
+    assert Stay.objects.get().ward == ward
 
 
 def test_full_story_transfer_discharge(server: RunningServer) -> None:
-    hospital = Hl7Source.objects.get().organisation
-    OrganisationFactory(code="chu-bxl-ger", type="ward", parent=hospital)
-    car = OrganisationFactory(code="chu-bxl-car", type="ward", parent=hospital)
+    car = Organisation.objects.get(code="chu-bxl-car")
     deliver(server, "a01_admit.hl7")
 
     assert deliver(server, "a02_transfer.hl7")[0] == "AA"
     assert stay().ward == car
-    assert deliver(server, "a12_cancel_transfer.hl7")[0] == "AA"
+    assert deliver(server, "a12_cancel_transfer.hl7")[0] == "AA"  # back to PV1-3 (GER)
     assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
     assert deliver(server, "a03_discharge.hl7")[0] == "AA"
     assert stay().status == StayStatus.DISCHARGED and stay().discharged_at is not None
@@ -105,14 +114,136 @@ def test_full_story_transfer_discharge(server: RunningServer) -> None:
     assert deliver(server, "a11_cancel_admit.hl7")[0] == "AA"
     assert stay().status == StayStatus.CANCELLED
     assert Stay.objects.count() == 1 and Patient.objects.count() == 1
+    kinds = list(stay().events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == [
+        "admitted", "transferred", "transferred", "discharged", "reopened", "cancelled"
+    ]  # fmt: skip
 
 
-def test_a04_registers_and_a05_is_refused(server: RunningServer) -> None:
+def test_a12_without_pv1_3_goes_back_to_the_ward_the_transfer_left(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    code, err = deliver(server, "a12_cancel_transfer_without_pv1_3.hl7")
+    assert code == "AE" and "no transfer to cancel" in err
+    assert reason_of_last() == "no_transfer_to_cancel"
+
+    deliver(server, "a02_transfer.hl7")
+    assert deliver(server, "a12_cancel_transfer_without_pv1_3.hl7")[0] == "AA"
+    assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
+
+
+def test_a04_registers_an_emergency_visit(server: RunningServer) -> None:
     assert deliver(server, "a04_register.hl7")[0] == "AA"
-    assert Stay.objects.get().status == StayStatus.OPEN
-    code, err = deliver(server, "a05_preadmit.hl7")
-    assert code == "AE" and "Pre-admissions (A05)" in err
-    assert Stay.objects.count() == 1
+    registered = Stay.objects.get()
+    assert registered.status == StayStatus.OPEN
+    assert registered.ward.code == "chu-bxl-urg"  # type: ignore[union-attr]
+
+
+def test_a05_plans_the_stay_and_a01_begins_it(server: RunningServer) -> None:
+    assert deliver(server, "a05_preadmit_planned.hl7") == ("AA", "")
+
+    planned = Stay.objects.get(external_id="V20250320-0200")
+    assert planned.status == StayStatus.PLANNED
+    assert planned.ward.code == "chu-bxl-ort"  # type: ignore[union-attr]
+    assert planned.admitted_at == datetime(2025, 3, 20, 7, 0, tzinfo=UTC)  # PV2-8, +01:00
+    assert planned.expected_discharge_at == datetime(2025, 3, 27, 11, 0, tzinfo=UTC)  # PV2-9
+    # 99999999999 is nobody's RIZIV number: the name is kept as sent.
+    assert planned.admitting_physician is None
+    assert planned.admitting_physician_name == "Dr Marc LEROY"
+    assert not Notification.objects.exists()  # a plan is not an admission yet
+    code, _ = deliver(server, "a05_preadmit_planned.hl7")  # same visit number again
+    assert code == "AE" and reason_of_last() == "stay_exists"
+
+    assert deliver(server, "a01_start_planned.hl7") == ("AA", "")
+
+    started = Stay.objects.get()
+    assert started.pk == planned.pk and started.status == StayStatus.OPEN
+    assert started.admitted_at == datetime(2025, 3, 20, 7, 10, tzinfo=UTC)  # PV1-44
+    assert started.expected_discharge_at == datetime(2025, 3, 28, 11, 0, tzinfo=UTC)
+    kinds = list(started.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["planned", "admitted", "expected_discharge"]
+    assert deliver(server, "a01_start_planned.hl7")[0] == "AE"  # already begun
+
+
+def test_a11_cancels_a_planned_stay(server: RunningServer) -> None:
+    deliver(server, "a05_preadmit_planned.hl7")
+    cancel = {"ADT^A05^ADT_A05": "ADT^A11^ADT_A09", "EVN|A05": "EVN|A11"}
+    assert deliver(server, "a05_preadmit_planned.hl7", replace=cancel)[0] == "AA"
+    assert Stay.objects.get().status == StayStatus.CANCELLED
+
+
+def test_a01_matches_the_admitting_physician_and_sets_the_expected_discharge(
+    server: RunningServer,
+) -> None:
+    doctor = Professional.objects.create(
+        given_name="Sophie", family_name="Lambert", profession="specialist", riziv="11234567004"
+    )
+
+    assert deliver(server, "a01_admit_physician_pv2.hl7") == ("AA", "")
+
+    admitted = Stay.objects.get(external_id="V20250401-0100")
+    assert admitted.admitting_physician == doctor and admitted.admitting_physician_name == ""
+    assert admitted.expected_discharge_at == datetime(2025, 4, 8, 10, 0, tzinfo=UTC)  # +02:00
+
+
+def test_a01_keeps_the_admitting_physician_name_when_unknown(server: RunningServer) -> None:
+    assert deliver(server, "a01_admit.hl7")[0] == "AA"
+    assert stay().admitting_physician is None
+    assert stay().admitting_physician_name == "Dr Sophie LAMBERT"
+
+
+def test_a08_applies_the_ward_and_the_expected_discharge(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+
+    assert deliver(server, "a08_update_visit.hl7") == ("AA", "")
+
+    updated = stay()
+    assert updated.ward.code == "chu-bxl-car"  # type: ignore[union-attr]
+    assert updated.expected_discharge_at == datetime(2025, 3, 19, 11, 0, tzinfo=UTC)
+    kinds = list(updated.events.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["admitted", "transferred", "expected_discharge"]
+    assert deliver(server, "a08_update_visit.hl7")[0] == "AA"  # same content: no new event
+    assert updated.events.count() == 3
+
+
+def test_a08_with_an_unknown_ward_is_refused(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    code, err = deliver(server, "a08_update_visit.hl7", replace={"CAR^112": "XYZ^112"})
+    assert code == "AE" and "XYZ" in err
+    assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
+    assert stay().expected_discharge_at is None
+
+
+def test_a03_stores_the_disposition_and_its_destination(server: RunningServer) -> None:
+    source = Hl7Source.objects.get()
+    source.discharge_dispositions = {**source.discharge_dispositions, "03": "nursing_home"}
+    source.save()
+    deliver(server, "a01_admit.hl7")
+
+    assert deliver(server, "a03_discharge_nursing_home.hl7") == ("AA", "")
+
+    closed = stay()
+    assert closed.status == StayStatus.DISCHARGED
+    assert (closed.discharge_disposition, closed.destination) == ("03", "nursing_home")
+    assert closed.discharged_at == datetime(2025, 3, 20, 14, 0, tzinfo=UTC)  # PV1-45
+
+
+def test_a03_maps_a_fhir_alias_in_an_older_map(server: RunningServer) -> None:
+    source = Hl7Source.objects.get()
+    source.discharge_dispositions = {"06": "home"}
+    source.save()
+    deliver(server, "a01_admit.hl7")
+    assert deliver(server, "a03_discharge.hl7")[0] == "AA"
+    assert (stay().discharge_disposition, stay().destination) == ("06", "home")
+
+
+def test_a03_with_an_unmapped_disposition_is_refused(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+
+    code, err = deliver(server, "error_a03_unmapped_disposition.hl7")
+
+    assert code == "AE" and "“99”" in err
+    assert reason_of_last() == "unmapped_disposition"
+    assert stay().status == StayStatus.OPEN and stay().destination == ""
 
 
 def test_a08_updates_demographics_even_after_discharge(server: RunningServer) -> None:

@@ -26,7 +26,8 @@ def test_mllp_command_stores_and_acknowledges(tmp_path: Path) -> None:
         "-c",
         (
             "from parcours.directory.models import Organisation as O;"
-            "O.objects.create(code='chu-bxl', name={'fr': 'CHU Bruxelles'}, type='hospital')"
+            "h = O.objects.create(code='chu-bxl', name={'fr': 'CHU Bruxelles'}, type='hospital');"
+            "O.objects.create(code='chu-bxl-ger', name={'fr': 'Gériatrie'}, type='ward', parent=h)"
         ),
     )
     parcours(env, "hl7", "source", "add", "--facility", "CHU_BXL", "--organisation", "chu-bxl",
@@ -42,7 +43,8 @@ def test_mllp_command_stores_and_acknowledges(tmp_path: Path) -> None:
     try:
         wait_for_port(port)
         for name in ("a01_admit.hl7", "a03_discharge.hl7", "a01_admit.hl7"):
-            assert ack_code(send(port, fixture_bytes(name))) == "AA"
+            ack = send(port, fixture_bytes(name))
+            assert ack_code(ack) == "AA", str(ack)
         assert ack_code(send(port, fixture_bytes("reject_unknown_facility.hl7"))) == "AR"
     finally:
         os.killpg(process.pid, signal.SIGTERM)

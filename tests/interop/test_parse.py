@@ -91,6 +91,26 @@ def test_discharge_fields() -> None:
     assert visit.discharge_time == datetime(2025, 3, 20, 15, 30, tzinfo=BRUSSELS)
 
 
+def test_admitting_physician_register_and_pv2_dates() -> None:
+    visit = parsed("a01_admit_physician_pv2.hl7").visit
+    assert visit is not None
+    doctor = visit.admitting[0]
+    assert (doctor.id, doctor.family, doctor.given, doctor.prefix) == (
+        "11234567004",
+        "LAMBERT",
+        "Sophie",
+        "Dr",
+    )
+    assert (doctor.authority, doctor.type_code) == ("RIZIV", "PRN")  # XCN-9, XCN-13
+    assert visit.expected_admit_time is None
+    assert visit.expected_discharge_time == datetime(2025, 4, 8, 10, 0, tzinfo=UTC)  # PV2-9
+
+    planned = parsed("a05_preadmit_planned.hl7").visit
+    assert planned is not None
+    assert planned.expected_admit_time == datetime(2025, 3, 20, 7, 0, tzinfo=UTC)  # PV2-8
+    assert parsed("a01_admit.hl7").visit.expected_discharge_time is None  # type: ignore[union-attr]
+
+
 def test_transfer_has_the_prior_location() -> None:
     visit = parsed("a02_transfer.hl7").visit
     assert visit is not None and visit.prior_location is not None

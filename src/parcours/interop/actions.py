@@ -9,7 +9,8 @@ from django.db import transaction
 
 from parcours.directory.models import Organisation, OrganisationType
 from parcours.interop.hl7v2.ingest import NotReplayable, inbound_message_replay
-from parcours.interop.models import FHIR_DISCHARGE_DISPOSITIONS, Hl7Source
+from parcours.interop.models import Hl7Source, destination_for
+from parcours.transitions.models import Destination
 
 __all__ = ["Hl7ConfigError", "NotReplayable", "hl7_source_add", "inbound_message_replay"]
 
@@ -32,7 +33,10 @@ def hl7_source_add(
     dispositions: dict[str, str] | None = None,
 ) -> SourceChange:
     """Map a sending facility (MSH-4) to a hospital. On an existing source, the organisation and
-    time zone are replaced and the dispositions merged into its map."""
+    time zone are replaced and the dispositions merged into its map.
+
+    `dispositions` maps PV1-36 codes to stay destinations (`transitions.models.Destination`);
+    a FHIR discharge-disposition code is accepted and stored as the destination it means."""
     facility = facility.strip()
     if not facility or len(facility) > 100:
         raise Hl7ConfigError("the facility code must have 1 to 100 characters")
@@ -46,12 +50,16 @@ def hl7_source_add(
             ZoneInfo(time_zone)
         except (ZoneInfoNotFoundError, ValueError):
             raise Hl7ConfigError(f"unknown time zone: {time_zone}") from None
-    for code, fhir in (dispositions or {}).items():
-        if not code or fhir not in FHIR_DISCHARGE_DISPOSITIONS:
-            allowed = ", ".join(sorted(FHIR_DISCHARGE_DISPOSITIONS))
+    mapped: dict[str, str] = {}
+    for code, target in (dispositions or {}).items():
+        destination = destination_for(target)
+        if not code or destination is None:
+            allowed = ", ".join(Destination.values)
             raise Hl7ConfigError(
-                f"disposition {code}={fhir}: the FHIR code must be one of {allowed}"
+                f"disposition {code}={target}: the destination must be one of {allowed} "
+                "(or a FHIR discharge-disposition code)"
             )
+        mapped[code] = destination
     with transaction.atomic():
         source = Hl7Source.objects.select_for_update().filter(facility=facility).first()
         created = source is None
@@ -60,6 +68,6 @@ def hl7_source_add(
         source.organisation = organisation
         if time_zone is not None:
             source.time_zone = time_zone
-        source.discharge_dispositions = {**source.discharge_dispositions, **(dispositions or {})}
+        source.discharge_dispositions = {**source.discharge_dispositions, **mapped}
         source.save()
     return SourceChange(source, created)

@@ -8,17 +8,17 @@ from __future__ import annotations
 from parcours.demo import DemoContext
 from parcours.interop.actions import hl7_source_add
 
-# PV1-36 (HL7 table 0112, as CHU_BXL uses it) → FHIR discharge disposition.
+# PV1-36 (HL7 table 0112, as CHU_BXL uses it) → destination of the stay.
 CHU_BXL_DISPOSITIONS = {
     "01": "home",  # discharged to home or self care
-    "06": "home",  # home under care of a home health service
-    "02": "other-hcf",  # another short-term hospital
-    "03": "snf",  # skilled nursing facility (MR/MRS, EHPAD)
-    "04": "long",  # intermediate care facility
-    "07": "aadvice",  # left against medical advice
-    "20": "exp",  # expired
-    "51": "rehab",  # rehabilitation
-    "65": "psy",  # psychiatric hospital
+    "06": "home_with_services",  # home under care of a home health service
+    "02": "other_hospital",  # another short-term hospital
+    "03": "nursing_home",  # skilled nursing facility (MR/MRS, EHPAD)
+    "04": "nursing_home",  # intermediate care facility
+    "07": "other",  # left against medical advice
+    "20": "deceased",  # expired
+    "51": "rehabilitation",  # rehabilitation
+    "65": "other_hospital",  # psychiatric hospital
 }
 
 

@@ -8,23 +8,31 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.interop.hl7v2.reasons import reason_text
+from parcours.transitions.models import Destination
 
-# FHIR R4 value set "discharge-disposition" (http://terminology.hl7.org/CodeSystem/discharge-disposition).
-FHIR_DISCHARGE_DISPOSITIONS = frozenset(
-    {
-        "home",
-        "alt-home",
-        "other-hcf",
-        "hosp",
-        "long",
-        "aadvice",
-        "exp",
-        "psy",
-        "rehab",
-        "snf",
-        "oth",
-    }
-)
+# FHIR R4 "discharge-disposition" codes (http://terminology.hl7.org/CodeSystem/discharge-disposition)
+# accepted in a source's map as aliases of the stay destinations they mean.
+FHIR_DISCHARGE_DISPOSITIONS: dict[str, str] = {
+    "home": Destination.HOME,
+    "alt-home": Destination.HOME,
+    "other-hcf": Destination.OTHER_HOSPITAL,
+    "hosp": Destination.OTHER,
+    "long": Destination.NURSING_HOME,
+    "aadvice": Destination.OTHER,
+    "exp": Destination.DECEASED,
+    "psy": Destination.OTHER_HOSPITAL,
+    "rehab": Destination.REHABILITATION,
+    "snf": Destination.NURSING_HOME,
+    "oth": Destination.OTHER,
+}
+
+
+def destination_for(value: str) -> str | None:
+    """The stay destination a map value names: a `Destination` value, or a FHIR alias."""
+    if value in Destination.values:
+        return value
+    alias = FHIR_DISCHARGE_DISPOSITIONS.get(value)
+    return str(alias) if alias is not None else None
 
 
 class Hl7Source(models.Model):
@@ -49,7 +57,7 @@ class Hl7Source(models.Model):
         _("discharge-disposition map"),
         default=dict,
         blank=True,
-        help_text=_("PV1-36 code of this source → FHIR discharge-disposition code."),
+        help_text=_("PV1-36 code of this source → destination of the stay."),
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(default=timezone.now)

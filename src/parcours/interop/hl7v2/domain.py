@@ -41,14 +41,16 @@ class NotApplicable(Hl7Error):
 
 @dataclass(frozen=True)
 class Discharge:
-    """A03 details resolved by the handler: PV1-36 mapped through the source's table."""
+    """A03 details resolved by the handler: PV1-36 as sent, and mapped through the source's
+    discharge-disposition table to a stay destination (`transitions.models.Destination`)."""
 
-    disposition: str  # FHIR discharge-disposition code, "" when PV1-36 is empty
+    code: str  # PV1-36 as sent, "" when empty
+    destination: str  # Destination value, "" when PV1-36 is empty
 
 
 class AdtDomainPort(Protocol):
     def admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        """A01: open a stay (status in-progress), creating or matching the patient on PID-3."""
+        """A01: open a stay (or start the planned one of A05), matching the patient on PID-3."""
         ...
 
     def transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
@@ -64,7 +66,7 @@ class AdtDomainPort(Protocol):
         ...
 
     def pre_admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        """A05: a planned stay."""
+        """A05: a planned stay (status planned), begun by a later A01."""
         ...
 
     def update(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
@@ -76,7 +78,7 @@ class AdtDomainPort(Protocol):
         ...
 
     def cancel_transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        """A12: undo A02 (back to PV1-6)."""
+        """A12: undo A02 (back to PV1-3, the location before the transfer)."""
         ...
 
     def cancel_discharge(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:

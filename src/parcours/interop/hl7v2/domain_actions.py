@@ -4,7 +4,9 @@
   French NIR, anything else → a local identifier assigned by the source's hospital. An invalid
   national number is refused (AE `invalid_identifier`): a wrong number must not be attached to
   a record, and the hospital corrects it and sends again. An unknown patient is created.
-- Stays are keyed on PV1-19 (visit number) with the source's facility.
+- Stays are keyed on PV1-19 (visit number) with the source's facility. Wards are the hospital's
+  units coded `<hospital code>-<PV1-3.1 lower-cased>`; an unknown one is an AE (`unknown_ward`),
+  nothing applied. The full event → action table is in docs/interop.md.
 - The actor of every write is the feed: "hl7:<facility>", organisation the source's hospital.
 - Admission and discharge notify the circle of care through the messaging outbox (kinds
   `stay.admitted` / `stay.discharged`).
@@ -16,12 +18,12 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from parcours.audit.actions import Actor
-from parcours.directory.models import Organisation
+from parcours.directory.models import Organisation, Professional
 from parcours.interop.hl7v2.domain import Discharge, NotApplicable, Outcome
 from parcours.interop.hl7v2.parse import AdtMessage, Identifier, Location, PatientIdentity
 from parcours.patients.actions import (
@@ -43,10 +45,12 @@ from parcours.transitions.actions import (
     stay_admit,
     stay_cancel,
     stay_discharge,
+    stay_expected_discharge_set,
     stay_reopen,
+    stay_start,
     stay_transfer,
 )
-from parcours.transitions.models import Stay
+from parcours.transitions.models import Stay, StayEventKind, StayStatus
 
 if TYPE_CHECKING:
     from parcours.interop.models import Hl7Source
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 SEX = {"F": "female", "M": "male", "O": "other", "U": "unknown", "A": "other", "N": "unknown"}
+RIZIV_AUTHORITIES = frozenset({"RIZIV", "INAMI", "NIHDI"})
 NATIONAL_TYPES = {"NNBEL": IdentifierSystem.BE_NISS, "NNFRA": IdentifierSystem.FR_NIR}
 
 
@@ -142,13 +147,14 @@ class DomainActionsPort:
             found = {p.pk: p for p in (_holder(i) for i in items) if p is not None}
             if len(found) > 1:
                 raise NotApplicable("identifiers_conflict", location="PID^1^3")
-            data = _data(identity)
             if not found:
-                return patient_register_by_system(actor=actor, data=data, identifiers=items)
+                return patient_register_by_system(
+                    actor=actor, data=_data(identity), identifiers=items
+                )
             patient = next(iter(found.values()))
-            if update:
+            if update:  # A02/A03/A11/A12/A13 match only: no address lookup, no write
                 return patient_update_by_system(
-                    actor=actor, patient=patient, data=data, identifiers=items
+                    actor=actor, patient=patient, data=_data(identity), identifiers=items
                 )
             return patient
         except InvalidIdentifier as exc:
@@ -175,19 +181,47 @@ class DomainActionsPort:
             raise NotApplicable("stay_of_another_patient", {"visit": number}, "PV1^1^19")
         return stay
 
-    def _ward(self, location: Location | None, source: Hl7Source) -> Organisation | None:
+    def _ward(
+        self, location: Location | None, source: Hl7Source, field: str = "PV1-3"
+    ) -> Organisation | None:
+        """The ward a PL names: `<hospital code>-<point of care>` among the hospital's units.
+        No point of care: None. A point of care without a ward: AE `unknown_ward`."""
         if location is None or not location.point_of_care:
             return None
         code = f"{source.organisation.code}-{location.point_of_care.lower()}"
         ward = Organisation.objects.filter(code=code, parent=source.organisation).first()
         if ward is None:
-            logger.warning(
-                "hl7 %s: no ward %s for point of care %s",
-                source.facility,
-                code,
-                location.point_of_care,
+            raise NotApplicable(
+                "unknown_ward",
+                {"point_of_care": location.point_of_care, "field": field, "ward": code},
+                f"PV1^1^{field.removeprefix('PV1-')}",
             )
         return ward
+
+    def _physician(self, message: AdtMessage) -> tuple[Professional | None, str]:
+        """PV1-17 (first repetition): the directory professional with that RIZIV/INAMI or RPPS
+        number (XCN-9 names the register; without it an 11-digit number matching exactly one
+        professional), else None and the name as sent."""
+        assert message.visit is not None
+        if not message.visit.admitting:
+            return None, ""
+        xcn = message.visit.admitting[0]
+        name = " ".join(p for p in (xcn.prefix, xcn.given, xcn.family) if p)
+        number = xcn.id.replace(".", "").replace("-", "").replace(" ", "")
+        authority = xcn.authority.upper()
+        found: list[Professional] = []
+        if number:
+            if authority in RIZIV_AUTHORITIES:
+                found = list(Professional.objects.filter(riziv=number, active=True)[:2])
+            elif authority == "RPPS":
+                found = list(Professional.objects.filter(rpps=number, active=True)[:2])
+            elif not authority and len(number) == 11 and number.isdigit():
+                found = list(
+                    Professional.objects.filter(Q(riziv=number) | Q(rpps=number), active=True)[:2]
+                )
+        if len(found) == 1:
+            return found[0], ""
+        return None, name or xcn.id
 
     def _state(self, exc: StayError, message: AdtMessage) -> NotApplicable:
         return NotApplicable(
@@ -202,25 +236,52 @@ class DomainActionsPort:
             key=f"{kind}-{stay.pk}",
         )
 
-    def _open(self, message: AdtMessage, source: Hl7Source) -> Outcome:
+    def _open(self, message: AdtMessage, source: Hl7Source, *, planned: bool = False) -> Outcome:
+        """A01/A04 (and A05 with `planned`): a new stay; A01/A04 on the visit number of a
+        planned stay begin it (`stay_start`)."""
         patient = self._patient(message, source)
         number = self._visit_number(message)
-        if Stay.objects.filter(source=source.facility, external_id=number).exists():
-            raise NotApplicable("stay_exists", {"visit": number}, "PV1^1^19")
-        assert message.visit is not None
+        visit = message.visit
+        assert visit is not None
+        ward = self._ward(visit.location, source)
+        actor = feed_actor(source)
+        admitted_at = (
+            visit.admit_time
+            or (visit.expected_admit_time if planned else None)
+            or message.event_time
+            or timezone.now()
+        )
+        existing = Stay.objects.filter(source=source.facility, external_id=number).first()
         try:
-            stay = stay_admit(
-                patient=patient,
-                hospital=source.organisation,
-                ward=self._ward(message.visit.location, source),
-                admitted_at=message.visit.admit_time or message.event_time or timezone.now(),
-                external_id=number,
-                source=source.facility,
-                actor=feed_actor(source),
-            )
+            if existing is not None:
+                if planned or existing.status != StayStatus.PLANNED:
+                    raise NotApplicable("stay_exists", {"visit": number}, "PV1^1^19")
+                if existing.patient_id != patient.pk:
+                    raise NotApplicable("stay_of_another_patient", {"visit": number}, "PV1^1^19")
+                stay = stay_start(stay=existing, actor=actor, admitted_at=admitted_at, ward=ward)
+                if visit.expected_discharge_time is not None:
+                    stay_expected_discharge_set(
+                        stay=stay, expected_discharge_at=visit.expected_discharge_time, actor=actor
+                    )
+            else:
+                physician, physician_name = self._physician(message)
+                stay = stay_admit(
+                    patient=patient,
+                    hospital=source.organisation,
+                    ward=ward,
+                    admitted_at=admitted_at,
+                    expected_discharge_at=visit.expected_discharge_time,
+                    external_id=number,
+                    source=source.facility,
+                    actor=actor,
+                    admitting_physician=physician,
+                    admitting_physician_name=physician_name,
+                    planned=planned,
+                )
         except StayError as exc:
             raise self._state(exc, message) from exc
-        self._notify(stay, STAY_ADMITTED.code)
+        if not planned:
+            self._notify(stay, STAY_ADMITTED.code)
         return Outcome.APPLIED
 
     def admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
@@ -230,24 +291,45 @@ class DomainActionsPort:
         return self._open(message, source)
 
     def pre_admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        # Stay has no planned state yet: refuse rather than open a stay that has not begun.
-        raise NotApplicable("preadmission_unsupported")
+        return self._open(message, source, planned=True)
 
     def transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
         patient = self._patient(message, source, update=False)
         stay = self._stay(message, source, patient)
         assert message.visit is not None
+        ward = self._ward(message.visit.location, source)
         try:
-            stay_transfer(
-                stay=stay, ward=self._ward(message.visit.location, source), actor=feed_actor(source)
-            )
+            stay_transfer(stay=stay, ward=ward, actor=feed_actor(source), at=message.event_time)
         except StayError as exc:
             raise self._state(exc, message) from exc
         return Outcome.APPLIED
 
     def cancel_transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        # A12: PV1-3 is where the patient is back to (HL7 2.5 §3.3.12).
-        return self.transfer(message=message, source=source)
+        """A12: back to PV1-3, which HL7 v2.5 §3.3.12 says holds the location before the
+        transfer; without PV1-3, back to the ward the last transfer left."""
+        patient = self._patient(message, source, update=False)
+        stay = self._stay(message, source, patient)
+        assert message.visit is not None
+        last = stay.events.filter(kind=StayEventKind.TRANSFERRED).order_by("-at", "-pk").first()
+        if last is None:
+            raise NotApplicable(
+                "no_transfer_to_cancel", {"visit": self._visit_number(message)}, "PV1^1^19"
+            )
+        location = message.visit.location
+        if location is not None and location.point_of_care:
+            ward = self._ward(location, source)
+        else:
+            previous = last.detail.get("from")
+            ward = (
+                Organisation.objects.filter(pk=previous, parent=source.organisation).first()
+                if previous
+                else None
+            )
+        try:
+            stay_transfer(stay=stay, ward=ward, actor=feed_actor(source), at=message.event_time)
+        except StayError as exc:
+            raise self._state(exc, message) from exc
+        return Outcome.APPLIED
 
     def discharge(self, *, message: AdtMessage, source: Hl7Source, discharge: Discharge) -> Outcome:
         patient = self._patient(message, source, update=False)
@@ -258,6 +340,8 @@ class DomainActionsPort:
                 stay=stay,
                 actor=feed_actor(source),
                 discharged_at=message.visit.discharge_time or message.event_time,
+                destination=discharge.destination,
+                discharge_disposition=discharge.code,
             )
         except StayError as exc:
             raise self._state(exc, message) from exc
@@ -283,7 +367,36 @@ class DomainActionsPort:
         return Outcome.APPLIED
 
     def update(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
-        self._patient(message, source)
+        """A08: PID always; with PV1-19 naming an open or planned stay of this patient, also
+        PV1-3 (a ward change is recorded as a transfer) and PV2-9 (expected discharge).
+        A closed or unknown stay leaves the visit part aside."""
+        patient = self._patient(message, source)
+        visit = message.visit
+        if visit is None or visit.visit_number is None:
+            return Outcome.APPLIED
+        stay = Stay.objects.filter(
+            source=source.facility, external_id=visit.visit_number.value
+        ).first()
+        if stay is None or not stay.is_active:
+            return Outcome.APPLIED
+        if stay.patient_id != patient.pk:
+            raise NotApplicable(
+                "stay_of_another_patient", {"visit": visit.visit_number.value}, "PV1^1^19"
+            )
+        actor = feed_actor(source)
+        ward = self._ward(visit.location, source)
+        try:
+            if ward is not None and ward.pk != stay.ward_id:
+                stay = stay_transfer(stay=stay, ward=ward, actor=actor, at=message.event_time)
+            if (
+                visit.expected_discharge_time is not None
+                and visit.expected_discharge_time != stay.expected_discharge_at
+            ):
+                stay_expected_discharge_set(
+                    stay=stay, expected_discharge_at=visit.expected_discharge_time, actor=actor
+                )
+        except StayError as exc:
+            raise self._state(exc, message) from exc
         return Outcome.APPLIED
 
     def merge(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:

@@ -15,9 +15,11 @@ from parcours.interop.hl7v2.domain import (
 )
 from parcours.interop.hl7v2.domain_actions import DomainActionsPort
 from parcours.interop.hl7v2.parse import AdtMessage, PatientIdentity, Visit
+from parcours.interop.models import destination_for
 
 if TYPE_CHECKING:
     from parcours.interop.models import Hl7Source
+
 
 Handler = Callable[[AdtMessage, "Hl7Source", AdtDomainPort], Outcome]
 
@@ -101,13 +103,15 @@ def handle_a03(message: AdtMessage, source: Hl7Source, port: AdtDomainPort) -> O
             "missing_field", {"field": "PV1-45", "event": message.event}, "PV1^1^45"
         )
     code = visit.discharge_disposition
-    disposition = ""
+    destination = ""
     if code:
-        mapped = source.discharge_dispositions.get(code)
+        mapped = destination_for(str(source.discharge_dispositions.get(code) or ""))
         if not mapped:
             raise NotApplicable("unmapped_disposition", {"code": code}, "PV1^1^36")
-        disposition = str(mapped)
-    return port.discharge(message=message, source=source, discharge=Discharge(disposition))
+        destination = mapped
+    return port.discharge(
+        message=message, source=source, discharge=Discharge(code=code, destination=destination)
+    )
 
 
 def handle_a04(message: AdtMessage, source: Hl7Source, port: AdtDomainPort) -> Outcome:
@@ -121,6 +125,10 @@ def handle_a04(message: AdtMessage, source: Hl7Source, port: AdtDomainPort) -> O
 def handle_a05(message: AdtMessage, source: Hl7Source, port: AdtDomainPort) -> Outcome:
     _patient(message)
     _visit(message)
+    if message.visit and message.visit.admit_time is None and message.event_time is None:
+        raise NotApplicable(
+            "missing_field", {"field": "PV1-44", "event": message.event}, "PV1^1^44"
+        )
     return port.pre_admit(message=message, source=source)
 
 

@@ -326,6 +326,8 @@ class Practitioner:
     family: str = ""
     given: str = ""
     prefix: str = ""
+    authority: str = ""  # XCN-9.1 assigning authority (RIZIV, INAMI, RPPS…)
+    type_code: str = ""  # XCN-13 identifier type code
 
 
 @dataclass(frozen=True)
@@ -398,6 +400,8 @@ class Visit:
     discharged_to_date: str = ""
     admit_time: datetime | None = None
     discharge_time: datetime | None = None
+    expected_admit_time: datetime | None = None  # PV2-8
+    expected_discharge_time: datetime | None = None  # PV2-9
 
 
 @dataclass(frozen=True)
@@ -639,6 +643,8 @@ def _practitioners(seg: _Segment, n: int) -> tuple[Practitioner, ...]:
             family=seg.comp(rep, 2),
             given=seg.comp(rep, 3),
             prefix=seg.comp(rep, 6) or seg.comp(rep, 5),
+            authority=seg.comp(rep, 9),
+            type_code=seg.comp(rep, 13),
         )
         for rep in seg.reps(n)
     )
@@ -687,7 +693,7 @@ def _patient(seg: _Segment, zone: ZoneInfo) -> PatientIdentity:
     )
 
 
-def _visit(seg: _Segment, zone: ZoneInfo) -> Visit:
+def _visit(seg: _Segment, zone: ZoneInfo, pv2: _Segment | None = None) -> Visit:
     return Visit(
         patient_class=seg.value(2),
         location=_location(seg, 3),
@@ -704,6 +710,12 @@ def _visit(seg: _Segment, zone: ZoneInfo) -> Visit:
         discharged_to_date=seg.value(37, 2),
         admit_time=parse_timestamp(seg.value(44), zone, "PV1-44"),
         discharge_time=parse_timestamp(seg.value(45), zone, "PV1-45"),
+        expected_admit_time=(
+            parse_timestamp(pv2.value(8), zone, "PV2-8") if pv2 is not None else None
+        ),
+        expected_discharge_time=(
+            parse_timestamp(pv2.value(9), zone, "PV2-9") if pv2 is not None else None
+        ),
     )
 
 
@@ -748,6 +760,7 @@ def parse_adt(text: str, header: Header, time_zone: ZoneInfo, charset: str = "ut
         return next((s for s in segments if s.id == segment_id), None)
 
     evn, pid, pd1, pv1 = first("EVN"), first("PID"), first("PD1"), first("PV1")
+    pv2 = first("PV2")
     merges: list[Merge] = []
     if header.trigger_event == "A40":
         current: _Segment | None = None
@@ -778,7 +791,7 @@ def parse_adt(text: str, header: Header, time_zone: ZoneInfo, charset: str = "ut
         patient=_patient(pid, time_zone) if pid else None,
         primary_care_providers=_practitioners(pd1, 4) if pd1 else (),
         next_of_kin=tuple(_next_of_kin(s) for s in segments if s.id == "NK1"),
-        visit=_visit(pv1, time_zone) if pv1 else None,
+        visit=_visit(pv1, time_zone, pv2) if pv1 else None,
         merges=tuple(merges),
         z_segments=tuple(s.raw for s in segments if s.id.startswith("Z")),
         segment_ids=ids,

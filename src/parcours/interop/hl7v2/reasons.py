@@ -171,11 +171,20 @@ REASONS: dict[str, ReasonSpec] = {
         "Application internal error",
         _("The stay with visit number “%(visit)s” cannot change this way: %(detail)s"),
     ),
-    "preadmission_unsupported": ReasonSpec(
+    "unknown_ward": ReasonSpec(
+        "AE",
+        "103",
+        "Table value not found",
+        _(
+            "Point of care “%(point_of_care)s” (%(field)s) has no ward in this hospital: add "
+            "the unit with code “%(ward)s” to the directory, then replay."
+        ),
+    ),
+    "no_transfer_to_cancel": ReasonSpec(
         "AE",
         "207",
         "Application internal error",
-        _("Pre-admissions (A05) are not supported yet: the stay is opened by A01 or A04."),
+        _("The stay with visit number “%(visit)s” has no transfer to cancel (A12)."),
     ),
     "unknown_retired_patient": ReasonSpec(
         "AE",

@@ -18,7 +18,7 @@ from parcours.interop.models import Hl7Source, InboundMessage, InboundStatus
 def _disposition(value: str) -> tuple[str, str]:
     code, sep, fhir = value.partition("=")
     if not sep or not code.strip() or not fhir.strip():
-        raise CommandError(f"--disposition expects SOURCE_CODE=FHIR_CODE, got {value!r}")
+        raise CommandError(f"--disposition expects SOURCE_CODE=DESTINATION, got {value!r}")
     return code.strip(), fhir.strip()
 
 
@@ -42,8 +42,10 @@ class Command(BaseCommand):
             "--disposition",
             action="append",
             default=[],
-            metavar="SRC=FHIR",
-            help="PV1-36 code → FHIR discharge-disposition code (repeatable)",
+            metavar="SRC=DEST",
+            help="PV1-36 code → stay destination (home, home_with_services, nursing_home, "
+            "rehabilitation, other_hospital, deceased, other, unknown; FHIR codes accepted); "
+            "repeatable",
         )
         add.add_argument("--inactive", action="store_true", help="refuse its messages")
         actions.add_parser("list", help="List the sources.")
