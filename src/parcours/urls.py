@@ -17,5 +17,6 @@ urlpatterns = [
     path("notifications/", include("parcours.messaging.urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
+    path("fhir/", include("parcours.interop.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,106 @@
+"""The FHIR framework over plain HTTP: auth, errors as OperationOutcome, metadata, paging."""
+
+from __future__ import annotations
+
+import pytest
+from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+pytestmark = pytest.mark.django_db
+
+
+def is_outcome(body: dict) -> bool:  # type: ignore[type-arg]
+    return body["resourceType"] == "OperationOutcome" and body["issue"][0]["severity"] == "error"
+
+
+def test_metadata_is_a_valid_capability_statement_built_from_the_registry(fhir) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "metadata")
+    assert status == 200
+    statement = CapabilityStatement.model_validate(body)
+    resources = {r.type: r for r in statement.rest[0].resource}
+    assert {"Organization", "Practitioner", "PractitionerRole", "Location"} <= set(resources)
+    role = resources["PractitionerRole"]
+    assert set(role.searchInclude) == {
+        "PractitionerRole:practitioner",
+        "PractitionerRole:organization",
+    }
+    assert "identifier" in {p.name for p in resources["Organization"].searchParam}
+
+
+def test_no_token_is_401_with_an_outcome(fhir) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Organization")
+    assert status == 401 and is_outcome(body)
+    assert body["issue"][0]["code"] == "login"
+
+
+def test_a_wrong_token_is_401_with_an_outcome(fhir) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Organization", token="pct_not-a-real-token")
+    assert status == 401 and is_outcome(body)
+
+
+def test_unknown_type_is_404(fhir, luc) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Spaceship/1", user=luc)
+    assert status == 404 and is_outcome(body)
+    status, body = fhir("GET", "Spaceship", user=luc)
+    assert status == 404 and is_outcome(body)
+
+
+def test_unknown_id_is_404(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
+    for path in ("Organization/999999", "Organization/abc", "Practitioner/0"):
+        status, body = fhir("GET", path, user=luc)
+        assert status == 404 and is_outcome(body), path
+
+
+def test_wrong_method_is_405(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
+    org = directory["home"].pk
+    status, body = fhir("DELETE", f"Organization/{org}", user=luc)
+    assert status == 405 and is_outcome(body)
+    status, body = fhir("POST", "Organization", user=luc, body={"resourceType": "Organization"})
+    assert status == 405 and is_outcome(body)
+    status, body = fhir("GET", "", user=luc)
+    assert status == 405 and is_outcome(body)
+
+
+def test_invalid_json_is_400(fhir, luc) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("POST", "Patient", user=luc, raw=b'{"resourceType": "Patient",')
+    assert status == 400 and is_outcome(body)
+    status, body = fhir("POST", "Patient", user=luc, raw=b"\xff\xfe")
+    assert status == 400 and is_outcome(body)
+
+
+def test_wrong_content_type_is_415(fhir, luc) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("POST", "Patient", user=luc, raw=b"<Patient/>", content_type="text/xml")
+    assert status == 415 and is_outcome(body)
+
+
+def test_unknown_search_parameter_is_400(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Organization?colour=blue", user=luc)
+    assert status == 400 and is_outcome(body)
+    assert body["issue"][0]["code"] == "not-supported"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["_count=-1", "_count=abc", "active=maybe", "partof=Patient/1", "_include=Organization:x"],
+)
+def test_malformed_search_values_are_400(fhir, luc, directory, query) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", f"Organization?{query}", user=luc)
+    assert status == 400 and is_outcome(body)
+
+
+def test_paging_links_walk_every_match_once(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Practitioner?_count=2", user=luc)
+    assert status == 200 and body["total"] == 3
+    assert [link["relation"] for link in body["link"]] == ["self", "next"]
+    seen = [e["resource"]["id"] for e in body["entry"]]
+    next_url = body["link"][1]["url"]
+    status, page = fhir("GET", next_url.split("/fhir/", 1)[1], user=luc)
+    assert [link["relation"] for link in page["link"]] == ["self", "previous"]
+    seen += [e["resource"]["id"] for e in page["entry"]]
+    assert sorted(seen) == sorted(
+        str(p.pk) for p in [directory[k] for k in ("anne", "bert", "chloe")]
+    )
+
+
+def test_summary_count_gives_the_total_only(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Practitioner?_summary=count", user=luc)
+    assert status == 200 and body["total"] == 3 and "entry" not in body
