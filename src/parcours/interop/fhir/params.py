@@ -87,7 +87,7 @@ def token(name: str, description: str, match: Callable[[str | None, str], Q | No
     return SearchParam(name, "token", description, to_q)
 
 
-def code(name: str, description: str, path: str, to_ours: dict[str, str]) -> SearchParam:
+def code(name: str, description: str, path: str, to_ours: dict[str, object]) -> SearchParam:
     """A coded element (status…): FHIR codes mapped to our values."""
 
     def match(system: str | None, value: str) -> Q | None:

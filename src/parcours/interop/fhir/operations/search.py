@@ -15,7 +15,7 @@ from parcours.interop.fhir.registry import Json, ResourceType, resource_type
 DEFAULT_COUNT = 20
 MAX_COUNT = 100
 # Accepted and without effect on the result: the answer is always JSON.
-IGNORED = frozenset({"_format", "_pretty"})
+IGNORED = frozenset({"_format", "_pretty", "_totalMethod"})
 CONTROL = frozenset({"_count", "_offset", "_include", "_summary", "_total"})
 
 

@@ -5,9 +5,13 @@ that calls `register(ResourceType(...))` and import it here.
 """
 
 from parcours.interop.fhir.resources import (  # noqa: F401
+    circle,
+    consent,
+    encounter,
     healthcare_service,
     location,
     organization,
+    patient,
     practitioner,
     practitioner_role,
 )
