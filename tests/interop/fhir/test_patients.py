@@ -12,6 +12,7 @@ from parcours.transitions.models import Stay, StayStatus
 
 pytestmark = pytest.mark.django_db
 
+SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 NISS = "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin"
 
 
@@ -160,7 +161,7 @@ def consent_body(patient_id: int, status: str = "inactive") -> dict:  # type: ig
     return {
         "resourceType": "Consent",
         "status": status,
-        "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
+        "scope": {"coding": [{"system": SCOPE, "code": "patient-privacy"}]},
         "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
         "patient": {"reference": f"Patient/{patient_id}"},
         "extension": [{"url": "urn:parcours:fhir:consent-method", "valueCode": "written"}],
