@@ -59,8 +59,11 @@ def _includes(resource: ResourceType, params: Sequence[tuple[str, str]]) -> list
     for key, value in params:
         if key != "_include":
             continue
-        source, _, name = value.partition(":")
+        source, _, rest = value.partition(":")
+        name, _, target = rest.partition(":")
         include = resource.includes.get(name) if source == resource.name else None
+        if include is not None and target and target != include.target:
+            include = None
         if include is None:
             raise FhirError(
                 400,

@@ -133,7 +133,7 @@ def _process(ctx: Context, entries: list[Json]) -> list[Json]:
     return [results[index] for index in sorted(results)]
 
 
-def transaction(ctx: Context, body: Any) -> Json:
+def _checked_entries(body: Any) -> list[Json]:
     if isinstance(body, dict) and body.get("resourceType") != "Bundle":
         raise invalid("POST a Bundle of type transaction here.", ["resourceType"])
     bundle = validated("Bundle", BundleModel, body)
@@ -144,10 +144,15 @@ def transaction(ctx: Context, body: Any) -> Json:
             "Only transaction Bundles are supported.",
             expression=["Bundle.type"],
         )
-    entries = bundle.get("entry") or []
+    entries: list[Json] = bundle.get("entry") or []
     if len(entries) > MAX_ENTRIES:
         raise FhirError(413, "too-costly", f"At most {MAX_ENTRIES} entries.")
+    return entries
+
+
+def transaction(ctx: Context, body: Any) -> Json:
     try:
+        entries = _checked_entries(body)
         with db_transaction.atomic():
             done = _process(ctx, entries)
     except FhirError as error:
