@@ -30,6 +30,12 @@ from tests.patients.conftest import (  # noqa: F401  (fixtures)
 )
 
 FHIR_JSON = "application/fhir+json"
+CONSENT_SCOPE = {
+    "coding": [
+        {"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}
+    ]
+}
+CONSENT_CATEGORY = [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}]
 
 
 def bearer(user: Any) -> str:
@@ -96,9 +102,15 @@ def directory(db: None, ixelles: Municipality) -> dict[str, Any]:
         languages=["fr"],
     )
     return {
-        "home": home, "pharmacy": pharmacy, "anne": anne, "bert": bert, "chloe": chloe,
-        "roles": roles, "location": location, "service": service,
-    }  # fmt: skip
+        "home": home,
+        "pharmacy": pharmacy,
+        "anne": anne,
+        "bert": bert,
+        "chloe": chloe,
+        "roles": roles,
+        "location": location,
+        "service": service,
+    }
 
 
 @pytest.fixture

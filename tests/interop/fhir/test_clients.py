@@ -11,7 +11,7 @@ from fhirpy.base.exceptions import AuthorizationError, OperationOutcome, Resourc
 
 from parcours.patients.models import ConsentEvent, Patient
 from parcours.transitions.models import Stay
-from tests.interop.fhir.conftest import bearer
+from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE, bearer
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -135,10 +135,10 @@ def test_patient_linked_resources(live_server, nurse_claire, marie_circle, hospi
     consent = client.resource(
         "Consent",
         status="active",
-        scope={"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
-        category=[{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        scope=CONSENT_SCOPE,
+        category=CONSENT_CATEGORY,
         patient={"reference": f"Patient/{marie_circle.pk}"},
-    )  # fmt: skip
+    )
     consent.save()
     assert ConsentEvent.objects.get(pk=int(consent.id)).status == "given"
     assert ids(client.resources("Consent").search(patient=str(marie_circle.pk)).fetch()) == {
@@ -167,19 +167,22 @@ def test_transaction_with_urn_references(live_server, nurse_claire) -> None:  # 
                 "resource": {
                     "resourceType": "Consent",
                     "status": "active",
-                    "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]},
-                    "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+                    "scope": CONSENT_SCOPE,
+                    "category": CONSENT_CATEGORY,
                     "patient": {"reference": "urn:uuid:5c7c6a2e-4a0e-4f3b-9a53-000000000001"},
                 },
                 "request": {"method": "POST", "url": "Consent"},
             },
             {
                 "fullUrl": "urn:uuid:5c7c6a2e-4a0e-4f3b-9a53-000000000001",
-                "resource": {"resourceType": "Patient", "name": [{"family": "Wouters", "given": ["An"]}]},
+                "resource": {
+                    "resourceType": "Patient",
+                    "name": [{"family": "Wouters", "given": ["An"]}],
+                },
                 "request": {"method": "POST", "url": "Patient"},
             },
         ],
-    }  # fmt: skip
+    }
     response = client.execute("/", method="post", data=bundle)
     assert response["type"] == "transaction-response"
     consent_entry, patient_entry = response["entry"]

@@ -9,10 +9,10 @@ from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import MemberInput, circle_member_add, consent_record
 from parcours.patients.models import ConsentEvent, MemberRole, Patient
 from parcours.transitions.models import Stay, StayStatus
+from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE
 
 pytestmark = pytest.mark.django_db
 
-SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 NISS = "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin"
 
 
@@ -161,11 +161,11 @@ def consent_body(patient_id: int, status: str = "inactive") -> dict:  # type: ig
     return {
         "resourceType": "Consent",
         "status": status,
-        "scope": {"coding": [{"system": SCOPE, "code": "patient-privacy"}]},
-        "category": [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}],
+        "scope": CONSENT_SCOPE,
+        "category": CONSENT_CATEGORY,
         "patient": {"reference": f"Patient/{patient_id}"},
         "extension": [{"url": "urn:parcours:fhir:consent-method", "valueCode": "written"}],
-    }  # fmt: skip
+    }
 
 
 def test_consent_create_read_search(fhir, nurse_claire, gp_luc, marie_circle) -> None:  # type: ignore[no-untyped-def]

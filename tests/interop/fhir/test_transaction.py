@@ -8,11 +8,9 @@ import pytest
 
 from parcours.audit.models import AuditEvent, AuditOutcome
 from parcours.patients.models import ConsentEvent, Patient
+from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE
 
 pytestmark = pytest.mark.django_db
-
-SCOPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope", "code": "patient-privacy"}]}  # fmt: skip
-CATEGORY = [{"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}]
 
 
 def entry(resource: dict[str, Any], url: str, method: str = "POST", full: str = "") -> dict:  # type: ignore[type-arg]
@@ -30,8 +28,8 @@ def consent(patient_ref: str, status: str = "active") -> dict[str, Any]:
     return {
         "resourceType": "Consent",
         "status": status,
-        "scope": SCOPE,
-        "category": CATEGORY,
+        "scope": CONSENT_SCOPE,
+        "category": CONSENT_CATEGORY,
         "patient": {"reference": patient_ref},
     }
 
@@ -60,24 +58,33 @@ def test_transaction_creates_everything(fhir, nurse_claire) -> None:  # type: ig
     "entries",
     [
         # the last entry breaks a business rule
-        [entry(patient("Aerts"), "Patient", full="urn:uuid:a"), entry(consent("urn:uuid:a", "draft"), "Consent")],
+        [
+            entry(patient("Aerts"), "Patient", full="urn:uuid:a"),
+            entry(consent("urn:uuid:a", "draft"), "Consent"),
+        ],
         # an entry refers to no entry
         [entry(patient("Aerts"), "Patient"), entry(consent("urn:uuid:nowhere"), "Consent")],
         # an entry is not a valid resource
-        [entry(patient("Aerts"), "Patient"), entry({"resourceType": "Patient", "gender": 5}, "Patient")],
+        [
+            entry(patient("Aerts"), "Patient"),
+            entry({"resourceType": "Patient", "gender": 5}, "Patient"),
+        ],
         # an unsupported interaction
         [entry(patient("Aerts"), "Patient"), entry(patient("Baert"), "Patient", method="DELETE")],
         # a patient the user may not reach
         [entry(patient("Aerts"), "Patient"), entry(consent("Patient/999999"), "Consent")],
         # a type without create
-        [entry(patient("Aerts"), "Patient"), entry({"resourceType": "Organization"}, "Organization")],
+        [
+            entry(patient("Aerts"), "Patient"),
+            entry({"resourceType": "Organization"}, "Organization"),
+        ],
         # two entries refer to each other
         [
             entry({**consent("urn:uuid:b")}, "Consent", full="urn:uuid:a"),
             entry({**consent("urn:uuid:a")}, "Consent", full="urn:uuid:b"),
         ],
     ],
-)  # fmt: skip
+)
 def test_a_failing_entry_writes_nothing(fhir, nurse_claire, entries) -> None:  # type: ignore[no-untyped-def]
     patients, audit = Patient.objects.count(), AuditEvent.objects.count()
     status, body = fhir("POST", "", user=nurse_claire, body=bundle(*entries))
