@@ -192,10 +192,10 @@ def test_transaction_with_urn_references(live_server, nurse_claire) -> None:  # 
 
 
 def test_async_client(live_server, luc, nurse_claire, marie, directory) -> None:  # type: ignore[no-untyped-def]
+    authorization = f"Bearer {bearer(nurse_claire)}"
+
     async def run() -> tuple[Any, ...]:
-        client = AsyncFHIRClient(
-            f"{live_server.url}/fhir", authorization=f"Bearer {await token(nurse_claire)}"
-        )
+        client = AsyncFHIRClient(f"{live_server.url}/fhir", authorization=authorization)
         patient = await client.reference("Patient", str(marie.pk)).to_resource()
         found = await client.resources("Patient").search(name="marie").fetch()
         roles = await client.resources("PractitionerRole").search(active="true").fetch_all()
@@ -203,11 +203,6 @@ def test_async_client(live_server, luc, nurse_claire, marie, directory) -> None:
         new = client.resource("Patient", name=[{"family": "Claes", "given": ["Lena"]}])
         await new.save()
         return patient, found, roles, total, new
-
-    async def token(user: Any) -> str:
-        from asgiref.sync import sync_to_async
-
-        return await sync_to_async(bearer)(user)
 
     patient, found, roles, total, new = asyncio.run(run())
     assert patient["name"][0]["given"] == ["Marie"]

@@ -200,3 +200,35 @@ def test_managers_read_a_withdrawn_consent(fhir, nurse_claire, marie) -> None:  
     event = consent_record(access=access, status="withdrawn", method="oral")
     status, body = fhir("GET", f"Consent/{event.pk}", user=nurse_claire)
     assert status == 200 and body["status"] == "inactive"
+
+
+def test_every_resource_served_is_valid_r4b(
+    fhir, nurse_claire, manage, marie_circle, hospital, directory
+) -> None:  # type: ignore[no-untyped-def]
+    from parcours.interop.fhir.registry import all_types
+
+    circle_member_add(
+        access=manage,
+        member=MemberInput(
+            role=MemberRole.LEGAL_REPRESENTATIVE,
+            person_name="Me Dupuis",
+            legal_scope="property",
+            legal_basis="Justice de paix, 2024-01-10",
+            person_phone="+3225550000",
+            person_language="fr",
+        ),
+    )
+    Stay.objects.create(patient=marie_circle, hospital=hospital, external_id="V1", source="CHU")
+    consent_record(access=manage, status="given", method="oral")
+    checked = set()
+    for resource in all_types():
+        status, bundle = fhir("GET", f"{resource.name}?_count=100", user=nurse_claire)
+        assert status == 200 and bundle["total"] >= 1, resource.name
+        for entry in bundle["entry"]:
+            resource.model.model_validate(entry["resource"])
+            status, body = fhir(
+                "GET", f"{resource.name}/{entry['resource']['id']}", user=nurse_claire
+            )
+            assert status == 200 and body == entry["resource"]
+        checked.add(resource.name)
+    assert len(checked) == 10

@@ -71,6 +71,8 @@ def _context(request: HttpRequest) -> Context:
 
 
 def _body(request: HttpRequest) -> Any:
+    if not request.body:
+        raise FhirError(400, "invalid", "The body is empty: send a FHIR resource.")
     content_type = request.content_type or ""
     if content_type not in ("application/fhir+json", "application/json"):
         raise FhirError(
