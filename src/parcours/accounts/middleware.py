@@ -62,7 +62,8 @@ class BearerTokenMiddleware:
             user = api_token_authenticate(raw=header[7:].strip())
             if user is None and request.path.startswith("/fhir/"):
                 # FHIR clients expect an OperationOutcome for every error.
-                issue = {"severity": "error", "code": "login", "diagnostics": "Invalid token."}
+                message = _("The API token is invalid or has been revoked.")
+                issue = {"severity": "error", "code": "login", "diagnostics": message}
                 outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
                 return JsonResponse(
                     outcome,

@@ -21,11 +21,42 @@ pytestmark = pytest.mark.django_db
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-TYPES = ["Patient", "Consent", "Organization", "Practitioner", "PractitionerRole", "Encounter",
-         "CareTeam", "RelatedPerson", "Location", "HealthcareService", "Bundle", "Spaceship"]  # fmt: skip
-PARAMS = ["identifier", "name", "family", "given", "birthdate", "address-city", "active",
-          "organization", "patient", "status", "_id", "_count", "_offset", "_include",
-          "_summary", "name:exact", "name:contains", "gender", "practitioner", "bogus"]  # fmt: skip
+TYPES = [
+    "Patient",
+    "Consent",
+    "Organization",
+    "Practitioner",
+    "PractitionerRole",
+    "Encounter",
+    "CareTeam",
+    "RelatedPerson",
+    "Location",
+    "HealthcareService",
+    "Bundle",
+    "Spaceship",
+]
+PARAMS = [
+    "identifier",
+    "name",
+    "family",
+    "given",
+    "birthdate",
+    "address-city",
+    "active",
+    "organization",
+    "patient",
+    "status",
+    "_id",
+    "_count",
+    "_offset",
+    "_include",
+    "_summary",
+    "name:exact",
+    "name:contains",
+    "gender",
+    "practitioner",
+    "bogus",
+]
 
 text = st.text(max_size=30)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
@@ -60,7 +91,7 @@ json_values = st.recursive(
             children,
             max_size=5,
         )
-    ),  # fmt: skip
+    ),
     max_leaves=20,
 )
 
@@ -72,10 +103,21 @@ def resources(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         body["name"] = [{"family": draw(text), "given": [draw(text)]}]
     if draw(st.booleans()):
-        body["identifier"] = [{"system": draw(st.sampled_from([
-            "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin",
-            "urn:oid:1.2.250.1.213.1.4.8", "urn:parcours:fhir:local-patient-identifier", "x",
-        ])), "value": draw(st.from_regex(r"[0-9]{0,13}", fullmatch=True))}]  # fmt: skip
+        body["identifier"] = [
+            {
+                "system": draw(
+                    st.sampled_from(
+                        [
+                            "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin",
+                            "urn:oid:1.2.250.1.213.1.4.8",
+                            "urn:parcours:fhir:local-patient-identifier",
+                            "x",
+                        ]
+                    )
+                ),
+                "value": draw(st.from_regex(r"[0-9]{0,13}", fullmatch=True)),
+            }
+        ]
     if draw(st.booleans()):
         body["birthDate"] = draw(st.sampled_from(["1944", "1944-02-14", "2999-13-01", "x"]))
     if draw(st.booleans()):
@@ -85,11 +127,22 @@ def resources(draw: st.DrawFn) -> dict[str, Any]:
         body["patient"] = {"reference": draw(st.sampled_from(["Patient/1", "Patient/x", "1"]))}
     if draw(st.booleans()):
         body["type"] = draw(st.sampled_from(["transaction", "batch"]))
-        body["entry"] = draw(st.lists(st.fixed_dictionaries({
-            "request": st.fixed_dictionaries({"method": st.sampled_from(["POST", "PUT", "GET"]),
-                                              "url": st.sampled_from(TYPES + ["Patient/1"])}),
-            "resource": json_values,
-        }), max_size=3))  # fmt: skip
+        body["entry"] = draw(
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "request": st.fixed_dictionaries(
+                            {
+                                "method": st.sampled_from(["POST", "PUT", "GET"]),
+                                "url": st.sampled_from([*TYPES, "Patient/1"]),
+                            }
+                        ),
+                        "resource": json_values,
+                    }
+                ),
+                max_size=3,
+            )
+        )
     for key, value in draw(st.dictionaries(text, json_values, max_size=3)).items():
         body.setdefault(key, value)
     return body
