@@ -104,3 +104,17 @@ def test_paging_links_walk_every_match_once(fhir, luc, directory) -> None:  # ty
 def test_summary_count_gives_the_total_only(fhir, luc, directory) -> None:  # type: ignore[no-untyped-def]
     status, body = fhir("GET", "Practitioner?_summary=count", user=luc)
     assert status == 200 and body["total"] == 3 and "entry" not in body
+
+
+def test_a_browser_session_reads_and_needs_csrf_to_write(luc, directory) -> None:  # type: ignore[no-untyped-def]
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(luc)
+    response = browser.get(f"/fhir/Organization/{directory['home'].pk}")
+    assert response.status_code == 200
+    response = browser.post(
+        "/fhir/Patient", data='{"resourceType": "Patient"}', content_type="application/fhir+json"
+    )
+    assert response.status_code == 403
+    assert response.json()["issue"][0]["code"] == "forbidden"

@@ -86,7 +86,7 @@ def search(ctx: Context, type_name: str, params: Sequence[tuple[str, str]]) -> J
         )
     includes = _includes(resource, params)
     found = resource.search(ctx, build_filter(ctx, resource, params))
-    total = found.queryset.count()
+    total = found.queryset.values("pk").count()
     page = [] if summary or count == 0 else list(found.queryset[offset : offset + count])
 
     entries: list[Json] = []
