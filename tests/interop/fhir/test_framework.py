@@ -118,3 +118,24 @@ def test_a_browser_session_reads_and_needs_csrf_to_write(luc, directory) -> None
     )
     assert response.status_code == 403
     assert response.json()["issue"][0]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "status"),
+    [
+        ("_format=xml", "", 406),
+        ("_format=json", "", 200),
+        ("", "application/fhir+xml", 406),
+        ("", "application/fhir+json", 200),
+        ("", "text/html,application/xhtml+xml,*/*;q=0.8", 200),
+    ],
+)
+def test_json_is_the_only_format(client, luc, directory, query, accept, status) -> None:  # type: ignore[no-untyped-def]
+    from tests.interop.fhir.conftest import bearer
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {bearer(luc)}"}
+    if accept:
+        headers["HTTP_ACCEPT"] = accept
+    response = client.get(f"/fhir/Organization?{query}", **headers)
+    assert response.status_code == status
+    assert response["Content-Type"].startswith("application/fhir+json")

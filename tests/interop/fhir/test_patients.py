@@ -141,6 +141,8 @@ def test_related_person_and_care_team(fhir, nurse_claire, outsider, manage, mari
     status, team = fhir("GET", f"CareTeam/{marie_circle.pk}", user=nurse_claire)
     members = {p["member"]["reference"].split("/")[0] for p in team["participant"]}
     assert members == {"Practitioner", "Organization", "RelatedPerson"}
+    status, patient = fhir("GET", f"Patient/{marie_circle.pk}", user=nurse_claire)
+    assert [gp["display"] for gp in patient["generalPractitioner"]] == ["Luc Martin"]
     status, bundle = fhir("GET", f"CareTeam?patient=Patient/{marie_circle.pk}", user=outsider)
     assert bundle["total"] == 0
 

@@ -87,9 +87,27 @@ def _body(request: HttpRequest) -> Any:
         raise FhirError(400, "invalid", "The body is not valid JSON in UTF-8.") from None
 
 
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+
+
+def _check_format(request: HttpRequest) -> None:
+    """JSON is the only format: `_format` (which wins) or Accept must allow it."""
+    wanted = request.GET.get("_format")
+    if wanted is not None:
+        acceptable = wanted.split(";")[0].strip() in JSON_FORMATS
+    else:
+        accept = request.headers.get("Accept", "")
+        acceptable = not accept or any(
+            token in accept for token in ("json", "*/*", "application/*")
+        )
+    if not acceptable:
+        raise FhirError(406, "not-supported", "Only JSON (application/fhir+json) is served.")
+
+
 def _guarded(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
         try:
+            _check_format(request)
             return handler(request, **kwargs)
         except FhirError as error:
             return fhir_response(error.outcome(), error.status, error.headers)

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.utils import timezone
 from fhir.resources.R4B.patient import Patient as PatientModel
 
 from parcours.accounts.models import Role
@@ -33,7 +34,7 @@ from parcours.patients.actions import (
     patient_update,
 )
 from parcours.patients.identifiers import FHIR_SYSTEMS, IdentifierSystem, InvalidIdentifier
-from parcours.patients.models import AdministrativeSex, Patient, PatientIdentifier
+from parcours.patients.models import AdministrativeSex, MemberRole, Patient, PatientIdentifier
 from parcours.territory.models import Municipality
 
 LOCAL = f"{NS}:local-patient-identifier"
@@ -56,6 +57,21 @@ def _identifier(item: PatientIdentifier) -> Json:
     return {"use": "official", "system": FHIR_SYSTEMS[item.system], "value": item.value}
 
 
+def _general_practitioners(patient: Patient) -> list[Json]:
+    """The GPs of the circle today (médecin traitant / huisarts)."""
+    today = timezone.localdate()
+    members = patient.circle.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today),
+        role=MemberRole.GP,
+        professional__isnull=False,
+        start_date__lte=today,
+    ).select_related("professional")
+    return [
+        {"reference": f"Practitioner/{m.professional_id}", "display": str(m.professional)}
+        for m in members
+    ]
+
+
 def to_fhir(ctx: Context, patient: Patient) -> Json:
     name = compact(
         {
@@ -76,6 +92,7 @@ def to_fhir(ctx: Context, patient: Patient) -> Json:
             "birthDate": patient.birth_date.isoformat() if patient.birth_date else None,
             "telecom": [{"system": "phone", "value": patient.phone}] if patient.phone else [],
             "address": address(patient.address_line, patient.postcode, patient.municipality),
+            "generalPractitioner": _general_practitioners(patient),
             "communication": [
                 {"language": {"coding": [coding(BCP47, language)]}}
                 for language in patient.languages or []
