@@ -210,3 +210,25 @@ def test_async_client(live_server, luc, nurse_claire, marie, directory) -> None:
     assert len(roles) == 2
     assert total >= 2
     assert Patient.objects.filter(pk=int(new.id), family_name="Claes").exists()
+
+
+def test_a_refused_transaction_reaches_fhirpy_and_writes_nothing(live_server, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    client = client_for(live_server, nurse_claire)
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {
+                "resource": {"resourceType": "Patient", "name": [{"family": "Maes"}]},
+                "request": {"method": "POST", "url": "Patient"},
+            },
+            {
+                "resource": {"resourceType": "Patient", "name": [{"family": "Maes"}]},
+                "request": {"method": "DELETE", "url": "Patient/1"},
+            },
+        ],
+    }
+    with pytest.raises(OperationOutcome) as raised:
+        client.execute("/", method="post", data=bundle)
+    assert "Bundle.entry[1]" in str(raised.value)
+    assert not Patient.objects.filter(family_name="Maes").exists()

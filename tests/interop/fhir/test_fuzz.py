@@ -214,3 +214,60 @@ def test_random_searches(client: Client, auth, marie, type_name, query) -> None:
 def test_random_ids(client: Client, auth, resource_id) -> None:  # type: ignore[no-untyped-def]
     response = client.get(f"/fhir/Patient/{resource_id}", **auth)
     assert response.status_code in (200, 404), response.content[:200]
+
+
+BROKEN = [
+    {"resourceType": "Patient", "gender": "male"},  # no name: business rule (422)
+    {"resourceType": "Patient", "birthDate": "1944", "name": [{"given": ["X"]}]},  # partial date
+    {
+        "resourceType": "Patient",
+        "name": [{"given": ["X"]}],
+        "identifier": [
+            {
+                "system": "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin",
+                "value": "12345678901",
+            }
+        ],
+    },  # bad check digits
+    {
+        "resourceType": "Consent",
+        "status": "active",
+        "scope": CONSENT_SCOPE,
+        "category": CONSENT_CATEGORY,
+        "patient": {"reference": "Patient/999999"},
+    },  # unknown patient
+]
+
+
+@FUZZ
+@given(
+    names=st.lists(st.text(alphabet="abcdefghij", min_size=1, max_size=8), min_size=1, max_size=5),
+    broken=st.sampled_from(BROKEN),
+    position=st.integers(min_value=0, max_value=5),
+)
+def test_a_transaction_with_one_broken_entry_writes_nothing(
+    client: Client, auth, names, broken, position
+) -> None:  # type: ignore[no-untyped-def]
+    entries: list[dict[str, Any]] = [
+        {
+            "resource": {
+                "resourceType": "Patient",
+                "name": [{"family": f"Fuzz{name}", "given": ["T"]}],
+            },
+            "request": {"method": "POST", "url": "Patient"},
+        }
+        for name in names
+    ]
+    entries.insert(
+        min(position, len(entries)),
+        {"resource": broken, "request": {"method": "POST", "url": broken["resourceType"]}},
+    )
+    before = counts()
+    response = client.post(
+        "/fhir/",
+        data=json.dumps({"resourceType": "Bundle", "type": "transaction", "entry": entries}),
+        content_type=FHIR_JSON,
+        **auth,
+    )
+    assert 400 <= response.status_code < 500, response.content[:300]
+    check(response, before)

@@ -102,3 +102,22 @@ def test_only_transaction_bundles(fhir, nurse_claire) -> None:  # type: ignore[n
     assert status == 400 and body["issue"][0]["code"] == "not-supported"
     status, body = fhir("POST", "", user=nurse_claire, body=patient("Aerts"))
     assert status == 400
+
+
+def test_an_update_is_rolled_back_with_a_failing_entry(fhir, nurse_claire, marie) -> None:  # type: ignore[no-untyped-def]
+    status, current = fhir("GET", f"Patient/{marie.pk}", user=nurse_claire)
+    changed = {**current, "telecom": [{"system": "phone", "value": "+3220000000"}]}
+    entries = [
+        entry(changed, f"Patient/{marie.pk}", method="PUT"),
+        entry(consent(f"Patient/{marie.pk}", "draft"), "Consent"),
+    ]
+    status, body = fhir("POST", "", user=nurse_claire, body=bundle(*entries))
+    assert status == 422 and body["issue"][0]["expression"][0] == "Bundle.entry[1]"
+    marie.refresh_from_db()
+    assert marie.phone == ""
+    entries[1] = entry(consent(f"Patient/{marie.pk}", "active"), "Consent")
+    status, body = fhir("POST", "", user=nurse_claire, body=bundle(*entries))
+    assert status == 200
+    assert [e["response"]["status"] for e in body["entry"]] == ["200 OK", "201 Created"]
+    marie.refresh_from_db()
+    assert marie.phone == "+3220000000"
