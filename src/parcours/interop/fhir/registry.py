@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +64,6 @@ class ResourceType:
     create: Callable[[Context, Json], Json] | None = None
     update: Callable[[Context, str, Json], Json] | None = None
     documentation: str = ""
-    profile: str = ""
 
     @property
     def interactions(self) -> list[str]:
@@ -110,7 +109,3 @@ def object_or_404(queryset: QuerySet[Any], resource_type: str, resource_id: str)
     if found is None:
         raise not_found(resource_type, resource_id)
     return found
-
-
-def ids(values: Iterable[int | None]) -> set[int]:
-    return {value for value in values if value is not None}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from parcours.interop.fhir.context import Context
 from parcours.interop.fhir.registry import Json, all_types
 
 CONTROL_PARAMS = [
@@ -60,7 +59,3 @@ def capabilities(base: str) -> Json:
             }
         ],
     }
-
-
-def capabilities_for(ctx: Context) -> Json:
-    return capabilities(ctx.base)

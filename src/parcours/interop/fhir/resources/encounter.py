@@ -3,7 +3,7 @@ and the transitions pages, not through FHIR."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.encounter import Encounter as EncounterModel
 
 from parcours.interop.fhir import params
@@ -24,7 +24,7 @@ STATUS = {
 FROM_STATUS: dict[str, object] = {fhir: ours for ours, fhir in STATUS.items()}
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[Stay]:
     return Stay.objects.select_related("hospital", "ward")
 
 

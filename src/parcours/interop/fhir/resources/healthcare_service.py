@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.healthcareservice import HealthcareService as HealthcareServiceModel
 
 from parcours.directory.models import OrganisationType, Service
@@ -21,7 +21,7 @@ from parcours.interop.fhir.resources.common import (
 )
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[Service]:
     return (
         Service.objects.select_related("organisation", "location")
         .prefetch_related("channels")
@@ -57,7 +57,6 @@ def to_fhir(ctx: Context, service: Service) -> Json:
             "referralMethod": [{"text": text_of(service.referral)}]
             if text_of(service.referral)
             else [],
-            "appointmentRequired": None,
         }
     )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.location import Location as LocationModel
 
 from parcours.directory.models import Location
@@ -19,7 +19,7 @@ from parcours.interop.fhir.resources.common import (
 )
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[Location]:
     return Location.objects.select_related("organisation", "municipality").order_by("pk")
 
 

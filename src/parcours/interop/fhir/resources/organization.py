@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.organization import Organization as OrganizationModel
 
 from parcours.directory.identifiers import SYSTEMS, IdentifierKind
@@ -23,7 +23,7 @@ from parcours.interop.fhir.resources.common import (
 )
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[Organisation]:
     return (
         Organisation.objects.select_related("municipality", "parent")
         .prefetch_related("identifiers", "channels")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.practitioner import Practitioner as PractitionerModel
 
 from parcours.directory.identifiers import SYSTEMS, IdentifierKind
@@ -16,7 +16,7 @@ RPPS = SYSTEMS[IdentifierKind.RPPS]
 RIZIV = SYSTEMS[IdentifierKind.RIZIV]
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[Professional]:
     return Professional.objects.order_by("pk")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from fhir.resources.R4B.practitionerrole import PractitionerRole as PractitionerRoleModel
 
 from parcours.directory.models import Profession, ProfessionalRole
@@ -28,7 +28,7 @@ from parcours.interop.fhir.resources.common import (
 )
 
 
-def _queryset():  # type: ignore[no-untyped-def]
+def _queryset() -> QuerySet[ProfessionalRole]:
     return (
         ProfessionalRole.objects.select_related("professional", "organisation")
         .prefetch_related("channels")
