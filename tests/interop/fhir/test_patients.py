@@ -234,3 +234,60 @@ def test_every_resource_served_is_valid_r4b(
             assert status == 200 and body == entry["resource"]
         checked.add(resource.name)
     assert len(checked) == 10
+
+
+def related_person_body(patient_id: int, **extra: object) -> dict:  # type: ignore[type-arg]
+    return {
+        "resourceType": "RelatedPerson",
+        "patient": {"reference": f"Patient/{patient_id}"},
+        "relationship": [
+            {"coding": [{"system": "urn:parcours:fhir:circle-role", "code": "caregiver"}]},
+            {"text": "son"},
+        ],
+        "name": [{"given": ["Tom"], "family": "Peeters"}],
+        "telecom": [{"system": "phone", "value": "+32470123456"}],
+        **extra,
+    }
+
+
+def test_related_person_create(fhir, nurse_claire, gp_luc, marie_circle) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir(
+        "POST", "RelatedPerson", user=nurse_claire, body=related_person_body(marie_circle.pk)
+    )
+    assert status == 201, body
+    member = marie_circle.circle.get(pk=int(body["id"]))
+    assert (member.person_name, member.person_relationship) == ("Tom Peeters", "son")
+    assert member.role == "caregiver" and member.visibility == "non_medical"
+    # Only the circle's managers add members: Luc (a member, not a referent) gets the 404.
+    status, _ = fhir(
+        "POST", "RelatedPerson", user=gp_luc, body=related_person_body(marie_circle.pk)
+    )
+    assert status == 404
+
+
+def test_related_person_create_checks_the_domain_rules(fhir, nurse_claire, marie) -> None:  # type: ignore[no-untyped-def]
+    guardian = related_person_body(
+        marie.pk,
+        relationship=[
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode", "code": "GUARD"}
+                ]
+            }
+        ],
+    )
+    status, _ = fhir("POST", "RelatedPerson", user=nurse_claire, body=guardian)
+    assert status == 422  # a legal representative needs a scope and a decision
+    guardian["extension"] = [
+        {"url": "urn:parcours:fhir:legal-scope", "valueCode": "property"},
+        {"url": "urn:parcours:fhir:legal-basis", "valueString": "Justice de paix, 2024-01-10"},
+    ]
+    status, _ = fhir("POST", "RelatedPerson", user=nurse_claire, body=guardian)
+    assert status == 201
+    status, _ = fhir(
+        "POST",
+        "RelatedPerson",
+        user=nurse_claire,
+        body=related_person_body(marie.pk, relationship=[{"text": "x"}]),
+    )
+    assert status == 422

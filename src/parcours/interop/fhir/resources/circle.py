@@ -1,7 +1,9 @@
 """RelatedPerson and CareTeam from the circle of care (read and search).
 
 - RelatedPerson ⇄ a circle member who is a person (caregiver, trusted person, legal
-  representative); id = the member's id.
+  representative); id = the member's id. Create adds one through `circle_member_add` (the
+  circle's managers only); the role is our circle-role coding (or v3 GUARD for a legal
+  representative, whose scope and decision come in two extensions).
 - CareTeam ⇄ the whole circle of one patient; id = the patient's id. Professionals are
   Practitioner members, services and organisations Organization members (the service named in
   `display`), persons RelatedPerson members.
@@ -9,22 +11,43 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.db.models import Q
 from django.utils import timezone
 from fhir.resources.R4B.careteam import CareTeam as CareTeamModel
 from fhir.resources.R4B.relatedperson import RelatedPerson as RelatedPersonModel
 
+from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import not_found
+from parcours.interop.fhir.errors import not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, register
-from parcours.interop.fhir.resources.common import BCP47, CIRCLE_ROLE, coding, compact, reference
+from parcours.interop.fhir.resources.common import (
+    BCP47,
+    CIRCLE_ROLE,
+    NS,
+    coding,
+    compact,
+    reference,
+)
 from parcours.interop.fhir.resources.scope import accessible, patient_access
-from parcours.patients.models import CircleMember, MemberRole, Patient
+from parcours.patients.access import PatientNotFound, Purpose
+from parcours.patients.actions import (
+    DEFAULT_VISIBILITY,
+    MemberInput,
+    PatientError,
+    circle_member_add,
+)
+from parcours.patients.models import CircleMember, MemberRole, Patient, Visibility
 
 V3_ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
 # The HL7 role codes that say the same (standards §3.4); caregiver has none in v3-RoleCode.
 V3_ROLES = {MemberRole.LEGAL_REPRESENTATIVE: ("GUARD", "guardian")}
+
+LEGAL_SCOPE = f"{NS}:legal-scope"
+LEGAL_BASIS = f"{NS}:legal-basis"
 
 PERSON_Q = Q(professional__isnull=True, service__isnull=True, organisation__isnull=True)
 
@@ -68,6 +91,82 @@ def related_person(ctx: Context, member: CircleMember) -> Json:
             "period": _period(member),
         }
     )
+
+
+def _person_role(resource: Json) -> str:
+    for concept in resource.get("relationship") or []:
+        for code in concept.get("coding") or []:
+            system, value = code.get("system"), code.get("code")
+            if system == CIRCLE_ROLE and value in MemberRole.person_roles():
+                return str(value)
+            if system == V3_ROLE and value == "GUARD":
+                return MemberRole.LEGAL_REPRESENTATIVE
+    raise unprocessable(
+        f"RelatedPerson.relationship needs a {CIRCLE_ROLE} code: caregiver, trusted_person or "
+        "legal_representative.",
+        ["RelatedPerson.relationship"],
+    )
+
+
+def _date(value: Any, where: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise unprocessable("Give a full date (YYYY-MM-DD).", [where]) from None
+
+
+def create_related_person(ctx: Context, resource: Json) -> Json:
+    role = _person_role(resource)
+    patient_ref = str((resource.get("patient") or {}).get("reference", ""))
+    patient_id = params.reference_id(patient_ref, "Patient")
+    if patient_id is None:
+        raise unprocessable(
+            "RelatedPerson.patient must refer to a Patient.", ["RelatedPerson.patient"]
+        )
+    names = resource.get("name") or [{}]
+    name = str(
+        names[0].get("text")
+        or " ".join([*(names[0].get("given") or []), str(names[0].get("family") or "")])
+    ).strip()
+    kinship = [str(c["text"]) for c in resource.get("relationship") or [] if c.get("text")]
+    phones = [t for t in resource.get("telecom") or [] if t.get("system") == "phone"]
+    languages = [
+        str(code.get("code", ""))
+        for item in resource.get("communication") or []
+        for code in (item.get("language") or {}).get("coding") or []
+    ]
+    extensions = {e.get("url"): e for e in resource.get("extension") or []}
+    period = resource.get("period") or {}
+    member = MemberInput(
+        role=role,
+        person_name=name[:200],
+        person_relationship=(kinship[0] if kinship else "")[:60],
+        person_phone=str(phones[0].get("value", ""))[:40] if phones else "",
+        person_language=(languages[0] if languages else "")[:8],
+        legal_scope=str(extensions.get(LEGAL_SCOPE, {}).get("valueCode", "")),
+        legal_basis=str(extensions.get(LEGAL_BASIS, {}).get("valueString", ""))[:200],
+        start_date=_date(period.get("start"), "RelatedPerson.period.start"),
+        end_date=_date(period.get("end"), "RelatedPerson.period.end"),
+        visibility=DEFAULT_VISIBILITY.get(MemberRole(role), Visibility.NON_MEDICAL),
+    )
+    access = patient_access(
+        ctx,
+        patient_id,
+        resource_type="Patient",
+        resource_id=str(patient_id),
+        purpose=Purpose.COORDINATION,
+        action=AuditAction.UPDATE,
+        manage=True,
+    )
+    try:
+        created = circle_member_add(access=access, member=member)
+    except PatientNotFound:
+        raise not_found("Patient", str(patient_id)) from None
+    except PatientError as exc:
+        raise unprocessable(exc.message) from None
+    return related_person(ctx, created)
 
 
 def read_related_person(ctx: Context, resource_id: str) -> Json:
@@ -135,6 +234,7 @@ register(
         model=RelatedPersonModel,
         read=read_related_person,
         search=search_related_person,
+        create=create_related_person,
         search_params={
             p.name: p
             for p in [
