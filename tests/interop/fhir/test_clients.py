@@ -131,6 +131,21 @@ def test_patient_linked_resources(live_server, nurse_claire, marie_circle, hospi
     teams = client.resources("CareTeam").search(patient=f"Patient/{marie_circle.pk}").fetch()
     assert ids(teams) == {str(marie_circle.pk)}
     assert client.resources("RelatedPerson").search(patient=str(marie_circle.pk)).fetch() == []
+    daughter = client.resource(
+        "RelatedPerson",
+        patient={"reference": f"Patient/{marie_circle.pk}"},
+        relationship=[
+            {"coding": [{"system": "urn:parcours:fhir:circle-role", "code": "caregiver"}]}
+        ],
+        name=[{"text": "Sofie Peeters"}],
+    )
+    daughter.save()
+    assert client.reference("RelatedPerson", daughter.id).to_resource()["name"][0]["text"] == (
+        "Sofie Peeters"
+    )
+    relatives = client.resources("RelatedPerson").search(name="sofie").fetch()
+    assert ids(relatives) == {daughter.id}
+    assert client.reference("Encounter", str(stay.pk)).to_resource()["status"] == "in-progress"
 
     consent = client.resource(
         "Consent",
@@ -144,6 +159,8 @@ def test_patient_linked_resources(live_server, nurse_claire, marie_circle, hospi
     assert ids(client.resources("Consent").search(patient=str(marie_circle.pk)).fetch()) == {
         consent.id
     }
+    assert ids(client.resources("Consent").search(status="active").fetch()) == {consent.id}
+    assert client.reference("Consent", consent.id).to_resource()["provision"]["type"] == "permit"
 
 
 def test_errors_reach_the_client_as_outcomes(live_server, nurse_claire) -> None:  # type: ignore[no-untyped-def]
