@@ -139,3 +139,15 @@ def test_json_is_the_only_format(client, luc, directory, query, accept, status) 
     response = client.get(f"/fhir/Organization?{query}", **headers)
     assert response.status_code == status
     assert response["Content-Type"].startswith("application/fhir+json")
+
+
+def test_oversized_requests_are_refused_with_an_outcome(fhir, luc, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"name=a{i}" for i in range(20))
+    status, body = fhir("GET", f"Practitioner?{query}", user=luc)
+    assert status == 400 and body["resourceType"] == "OperationOutcome"
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    status, body = fhir(
+        "POST", "Patient", user=luc, body={"resourceType": "Patient", "x": "y" * 200}
+    )
+    assert status == 413 and body["resourceType"] == "OperationOutcome"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
@@ -111,6 +112,10 @@ def _guarded(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return handler(request, **kwargs)
         except FhirError as error:
             return fhir_response(error.outcome(), error.status, error.headers)
+        except RequestDataTooBig:
+            return fhir_response(operation_outcome("too-costly", "The body is too large."), 413)
+        except SuspiciousOperation:
+            return fhir_response(operation_outcome("invalid", "The request is malformed."), 400)
         except Exception:
             logger.exception("FHIR %s %s failed", request.method, request.path)
             if settings.DEBUG and getattr(settings, "FHIR_RAISE", False):
