@@ -151,3 +151,31 @@ def test_oversized_requests_are_refused_with_an_outcome(fhir, luc, settings) -> 
         "POST", "Patient", user=luc, body={"resourceType": "Patient", "x": "y" * 200}
     )
     assert status == 413 and body["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"resourceType": "Patient", "name": [{"given": ["A\\u0000B"]}]}',
+        b'{"resourceType": "Patient", "name": [{"given": ["\\ud800"]}]}',
+    ],
+)
+def test_characters_no_database_stores_are_400(fhir, nurse_claire, raw) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("POST", "Patient", user=nurse_claire, raw=raw)
+    assert status == 400 and body["resourceType"] == "OperationOutcome"
+
+
+def test_a_nul_in_a_search_parameter_is_400(fhir, luc) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", "Practitioner?name=a%00b", user=luc)
+    assert status == 400 and body["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["Patient/99999999999999999999999999", "Encounter/99999999999999999999999", "CareTeam/-1"],
+)
+def test_ids_out_of_any_integer_range_are_404(fhir, nurse_claire, path) -> None:  # type: ignore[no-untyped-def]
+    status, body = fhir("GET", path, user=nurse_claire)
+    assert status == 404 and body["resourceType"] == "OperationOutcome"
+    status, body = fhir("GET", path.replace("/", "?_id="), user=nurse_claire)
+    assert status == 200 and body["total"] == 0

@@ -291,3 +291,22 @@ def test_related_person_create_checks_the_domain_rules(fhir, nurse_claire, marie
         body=related_person_body(marie.pk, relationship=[{"text": "x"}]),
     )
     assert status == 422
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"gender": "robot"},
+        {
+            "identifier": [
+                {"system": "urn:parcours:fhir:local-patient-identifier", "value": "9" * 41}
+            ]
+        },
+        {"birthDate": "1985"},
+        {"identifier": [{"system": "http://example.org/mrn", "value": "123"}]},
+    ],
+)
+def test_create_refuses_what_the_columns_cannot_hold(fhir, nurse_claire, extra) -> None:  # type: ignore[no-untyped-def]
+    status, outcome = fhir("POST", "Patient", user=nurse_claire, body=new_patient(**extra))
+    assert status == 422 and outcome["issue"][0]["code"] == "business-rule"
+    assert not Patient.objects.exists()

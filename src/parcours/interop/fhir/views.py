@@ -83,9 +83,18 @@ def _body(request: HttpRequest) -> Any:
     if len(raw) > MAX_BODY:
         raise FhirError(413, "too-costly", "The body is too large.")
     try:
-        return json.loads(raw.decode("utf-8"))
+        body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise FhirError(400, "invalid", "The body is not valid JSON in UTF-8.") from None
+    # No database stores NUL in text, nor lone surrogates ("\ud800" is valid JSON).
+    dumped = json.dumps(body, ensure_ascii=False)
+    try:
+        dumped.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FhirError(400, "invalid", "The body contains an invalid character.") from None
+    if "\\u0000" in dumped:
+        raise FhirError(400, "invalid", "The body contains a NUL character.")
+    return body
 
 
 JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
@@ -163,6 +172,8 @@ def type_level(request: HttpRequest, type_name: str) -> HttpResponse:
     ctx = _context(request)
     if request.method in ("GET", "HEAD"):
         params = [(key, value) for key, values in request.GET.lists() for value in values]
+        if any("\x00" in key or "\x00" in value for key, value in params):
+            raise FhirError(400, "invalid", "A parameter contains a NUL character.")
         return fhir_response(search(ctx, type_name, params))
     if request.method == "POST":
         created = create(ctx, type_name, _body(request))

@@ -153,8 +153,8 @@ def identifiers_of(resource: Json) -> list[IdentifierInput]:
     for index, item in enumerate(resource.get("identifier") or []):
         system, value = item.get("system", ""), str(item.get("value", "")).strip()
         where = [f"Patient.identifier[{index}]"]
-        if not value:
-            raise unprocessable("An identifier needs a value.", where)
+        if not value or len(value) > 40:
+            raise unprocessable("An identifier needs a value of at most 40 characters.", where)
         if system in (SSIN, SSIN_OLD):
             found.append(IdentifierInput(_ssin_system(value), value))
         elif system == NIR:
@@ -203,6 +203,10 @@ def data_of(resource: Json) -> PatientData:
                 "Give the full birth date (YYYY-MM-DD).", ["Patient.birthDate"]
             ) from None
     gender = resource.get("gender") or AdministrativeSex.UNKNOWN
+    if gender not in AdministrativeSex.values:
+        raise unprocessable(
+            f"Patient.gender is one of {', '.join(AdministrativeSex.values)}.", ["Patient.gender"]
+        )
     addresses = resource.get("address") or [{}]
     home = addresses[0]
     line = ", ".join(str(part) for part in home.get("line") or [])
