@@ -135,7 +135,14 @@ def test_patient_linked_resources(live_server, nurse_claire, marie_circle, hospi
         "RelatedPerson",
         patient={"reference": f"Patient/{marie_circle.pk}"},
         relationship=[
-            {"coding": [{"system": "urn:parcours:fhir:circle-role", "code": "caregiver"}]}
+            {
+                "coding": [
+                    {
+                        "system": "https://parcours.invalid/fhir/CodeSystem/circle-role",
+                        "code": "caregiver",
+                    }
+                ]
+            }
         ],
         name=[{"text": "Sofie Peeters"}],
     )

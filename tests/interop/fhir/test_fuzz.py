@@ -110,7 +110,7 @@ def resources(draw: st.DrawFn) -> dict[str, Any]:
                         [
                             "https://www.ehealth.fgov.be/standards/fhir/core/NamingSystem/ssin",
                             "urn:oid:1.2.250.1.213.1.4.8",
-                            "urn:parcours:fhir:local-patient-identifier",
+                            "urn:parcours:local-identifier",
                             "x",
                         ]
                     )

@@ -166,7 +166,12 @@ def consent_body(patient_id: int, status: str = "inactive") -> dict:  # type: ig
         "scope": CONSENT_SCOPE,
         "category": CONSENT_CATEGORY,
         "patient": {"reference": f"Patient/{patient_id}"},
-        "extension": [{"url": "urn:parcours:fhir:consent-method", "valueCode": "written"}],
+        "extension": [
+            {
+                "url": "https://parcours.invalid/fhir/StructureDefinition/consent-method",
+                "valueCode": "written",
+            }
+        ],
     }
 
 
@@ -241,7 +246,14 @@ def related_person_body(patient_id: int, **extra: object) -> dict:  # type: igno
         "resourceType": "RelatedPerson",
         "patient": {"reference": f"Patient/{patient_id}"},
         "relationship": [
-            {"coding": [{"system": "urn:parcours:fhir:circle-role", "code": "caregiver"}]},
+            {
+                "coding": [
+                    {
+                        "system": "https://parcours.invalid/fhir/CodeSystem/circle-role",
+                        "code": "caregiver",
+                    }
+                ]
+            },
             {"text": "son"},
         ],
         "name": [{"given": ["Tom"], "family": "Peeters"}],
@@ -279,8 +291,14 @@ def test_related_person_create_checks_the_domain_rules(fhir, nurse_claire, marie
     status, _ = fhir("POST", "RelatedPerson", user=nurse_claire, body=guardian)
     assert status == 422  # a legal representative needs a scope and a decision
     guardian["extension"] = [
-        {"url": "urn:parcours:fhir:legal-scope", "valueCode": "property"},
-        {"url": "urn:parcours:fhir:legal-basis", "valueString": "Justice de paix, 2024-01-10"},
+        {
+            "url": "https://parcours.invalid/fhir/StructureDefinition/legal-scope",
+            "valueCode": "property",
+        },
+        {
+            "url": "https://parcours.invalid/fhir/StructureDefinition/legal-basis",
+            "valueString": "Justice de paix, 2024-01-10",
+        },
     ]
     status, _ = fhir("POST", "RelatedPerson", user=nurse_claire, body=guardian)
     assert status == 201
@@ -297,11 +315,7 @@ def test_related_person_create_checks_the_domain_rules(fhir, nurse_claire, marie
     "extra",
     [
         {"gender": "robot"},
-        {
-            "identifier": [
-                {"system": "urn:parcours:fhir:local-patient-identifier", "value": "9" * 41}
-            ]
-        },
+        {"identifier": [{"system": "urn:parcours:local-identifier", "value": "9" * 41}]},
         {"birthDate": "1985"},
         {"identifier": [{"system": "http://example.org/mrn", "value": "123"}]},
     ],

@@ -2,8 +2,9 @@
 
 - RelatedPerson ⇄ a circle member who is a person (caregiver, trusted person, legal
   representative); id = the member's id. Create adds one through `circle_member_add` (the
-  circle's managers only); the role is our circle-role coding (or v3 GUARD for a legal
-  representative, whose scope and decision come in two extensions).
+  circle's managers only); the role is our circle-role coding or its HL7 equivalent
+  (RoleClass CAREGIVER, RoleCode NOK, RoleCode GUARD); a legal representative's scope and
+  decision come in two extensions.
 - CareTeam ⇄ the whole circle of one patient; id = the patient's id. Professionals are
   Practitioner members, services and organisations Organization members (the service named in
   `display`), persons RelatedPerson members.
@@ -40,14 +41,15 @@ from parcours.patients.actions import (
     PatientError,
     circle_member_add,
 )
+from parcours.patients.export import ROLE_CODES
 from parcours.patients.models import CircleMember, MemberRole, Patient, Visibility
 
-V3_ROLE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
-# The HL7 role codes that say the same (standards §3.4); caregiver has none in v3-RoleCode.
-V3_ROLES = {MemberRole.LEGAL_REPRESENTATIVE: ("GUARD", "guardian")}
+# The HL7 role codes the patient export (right of access) also writes (standards §3.4).
+V3_ROLES = ROLE_CODES
+FROM_V3 = {coded: role for role, coded in ROLE_CODES.items()}
 
-LEGAL_SCOPE = f"{NS}:legal-scope"
-LEGAL_BASIS = f"{NS}:legal-basis"
+LEGAL_SCOPE = f"{NS}/StructureDefinition/legal-scope"
+LEGAL_BASIS = f"{NS}/StructureDefinition/legal-basis"
 
 PERSON_Q = Q(professional__isnull=True, service__isnull=True, organisation__isnull=True)
 
@@ -56,8 +58,8 @@ def _role(member: CircleMember) -> Json:
     label = str(MemberRole(member.role).label) if member.role in MemberRole.values else ""
     codings = [coding(CIRCLE_ROLE, member.role, label)]
     if member.role in V3_ROLES:
-        code, display = V3_ROLES[MemberRole(member.role)]
-        codings.append(coding(V3_ROLE, code, display))
+        system, code = V3_ROLES[MemberRole(member.role)]
+        codings.append(coding(system, code))
     return {"coding": codings}
 
 
@@ -99,8 +101,8 @@ def _person_role(resource: Json) -> str:
             system, value = code.get("system"), code.get("code")
             if system == CIRCLE_ROLE and value in MemberRole.person_roles():
                 return str(value)
-            if system == V3_ROLE and value == "GUARD":
-                return MemberRole.LEGAL_REPRESENTATIVE
+            if (system, value) in FROM_V3:
+                return str(FROM_V3[(system, value)])
     raise unprocessable(
         f"RelatedPerson.relationship needs a {CIRCLE_ROLE} code: caregiver, trusted_person or "
         "legal_representative.",

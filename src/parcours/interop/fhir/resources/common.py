@@ -5,21 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from parcours.directory.interchange.fhir import BASE, CS_ORGANISATION_TYPE, CS_PROFESSION
 from parcours.directory.models import ChannelKind, ContactChannel
 from parcours.i18n import localized
+from parcours.patients.export import LOCAL_ROLES
 from parcours.territory.models import Municipality
 
 Json = dict[str, Any]
 
-# Our own code systems and identifier namespaces (no public equivalent for these).
-NS = "urn:parcours:fhir"
-ORGANISATION_CODE = f"{NS}:organisation-code"
-ORGANISATION_TYPE = f"{NS}:organisation-type"
-PROFESSIONAL_CODE = f"{NS}:professional-code"
-PROFESSION = f"{NS}:profession"
-SERVICE_CODE = f"{NS}:service-code"
-LOCATION_CODE = f"{NS}:location-code"
-CIRCLE_ROLE = f"{NS}:circle-role"
+# Our own code systems, naming systems and extensions, under the base the directory
+# interchange and the patient export already use.
+NS = BASE
+ORGANISATION_CODE = f"{BASE}/NamingSystem/organisation-code"
+ORGANISATION_TYPE = CS_ORGANISATION_TYPE
+PROFESSIONAL_CODE = f"{BASE}/NamingSystem/professional-code"
+PROFESSION = CS_PROFESSION
+SERVICE_CODE = f"{BASE}/NamingSystem/service-code"
+LOCATION_CODE = f"{BASE}/NamingSystem/location-code"
+CIRCLE_ROLE = LOCAL_ROLES
 BCP47 = "urn:ietf:bcp:47"
 
 

@@ -20,7 +20,7 @@ from parcours.patients.access import PatientNotFound, Purpose
 from parcours.patients.actions import PatientError, consent_record
 from parcours.patients.models import ConsentEvent, ConsentMethod, ConsentStatus, Visibility
 
-METHOD = f"{NS}:consent-method"
+METHOD = f"{NS}/StructureDefinition/consent-method"
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 LOINC = "http://loinc.org"
 STATUS = {

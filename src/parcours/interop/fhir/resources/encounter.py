@@ -15,7 +15,7 @@ from parcours.interop.fhir.resources.scope import accessible, patient_access
 from parcours.transitions.models import Stay, StayStatus
 
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-VISIT = f"{NS}:visit-number"
+VISIT = f"{NS}/NamingSystem/visit-number"
 STATUS = {
     StayStatus.OPEN: "in-progress",
     StayStatus.DISCHARGED: "finished",
@@ -31,7 +31,7 @@ def _queryset() -> QuerySet[Stay]:
 def to_fhir(ctx: Context, stay: Stay) -> Json:
     identifiers = []
     if stay.external_id:
-        identifiers.append({"system": f"{VISIT}:{stay.source}", "value": stay.external_id})
+        identifiers.append({"system": f"{VISIT}/{stay.source}", "value": stay.external_id})
     location = []
     if stay.ward_id and stay.ward is not None:
         location.append(

@@ -22,7 +22,7 @@ from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
 from parcours.interop.fhir.errors import FhirError, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, register
-from parcours.interop.fhir.resources.common import BCP47, NS, address, coding, compact, reference
+from parcours.interop.fhir.resources.common import BCP47, address, coding, compact, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
 from parcours.patients.access import PatientNotFound
 from parcours.patients.actions import (
@@ -37,7 +37,8 @@ from parcours.patients.identifiers import FHIR_SYSTEMS, IdentifierSystem, Invali
 from parcours.patients.models import AdministrativeSex, MemberRole, Patient, PatientIdentifier
 from parcours.territory.models import Municipality
 
-LOCAL = f"{NS}:local-patient-identifier"
+# As the patient export (right of access) writes it.
+LOCAL = "urn:parcours:local-identifier"
 SSIN = FHIR_SYSTEMS[IdentifierSystem.BE_NISS]
 # Older eHealth NamingSystem URI, accepted on input.
 SSIN_OLD = "https://www.ehealth.fgov.be/standards/fhir/NamingSystem/ssin"
