@@ -189,6 +189,12 @@ def test_consent_create_read_search(fhir, nurse_claire, gp_luc, marie_circle) ->
         "GET", f"Consent?patient={marie_circle.pk}&status=inactive", user=nurse_claire
     )
     assert bundle["total"] == 1
+    # Searches other than Consent leave the patient out, as reads refuse them.
+    for path in ("Patient", "CareTeam", "Encounter", "RelatedPerson"):
+        status, bundle = fhir("GET", f"{path}?_count=5", user=nurse_claire)
+        assert status == 200 and bundle["total"] == 0, path
+    status, _ = fhir("GET", f"Patient/{marie_circle.pk}", user=nurse_claire)
+    assert status == 404
 
 
 def test_consent_create_by_a_non_manager_is_404(fhir, gp_luc, marie_circle) -> None:  # type: ignore[no-untyped-def]

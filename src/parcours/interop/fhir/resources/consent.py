@@ -70,7 +70,9 @@ def read(ctx: Context, resource_id: str) -> Json:
 
 
 def search(ctx: Context, q: Q) -> Found:
-    queryset = accessible(ctx, ConsentEvent.objects.filter(q), resource_type="Consent")
+    queryset = accessible(
+        ctx, ConsentEvent.objects.filter(q), resource_type="Consent", despite_withdrawal=True
+    )
     return Found(queryset.order_by("pk"), to_fhir)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
@@ -23,7 +23,7 @@ from parcours.patients.access import (
     accessible_patients,
     actor_of,
 )
-from parcours.patients.models import Visibility
+from parcours.patients.models import ConsentStatus, Visibility
 
 
 def patient_access(
@@ -54,10 +54,25 @@ def patient_access(
 
 
 def accessible(
-    ctx: Context, queryset: QuerySet[Any], *, resource_type: str, path: str = "patient"
+    ctx: Context,
+    queryset: QuerySet[Any],
+    *,
+    resource_type: str,
+    path: str = "patient",
+    despite_withdrawal: bool = False,
 ) -> QuerySet[Any]:
-    """Rows of `queryset` whose patient (at `path`) the user may reach; one audit row."""
-    patients = accessible_patients(ctx.user).values("pk")
+    """Rows of `queryset` whose patient (at `path`) the user may reach; one audit row.
+
+    `accessible_patients` keeps a patient who refused or withdrew consent for the circle's
+    managers (to record a new decision); only Consent searches keep them here, as a read
+    would refuse everything else.
+    """
+    reachable = accessible_patients(ctx.user)
+    if not despite_withdrawal:
+        # `consent` is the latest decision, annotated by accessible_patients (NULL: none yet).
+        sharing = Q(consent__isnull=True) | Q(consent=ConsentStatus.GIVEN)
+        reachable = reachable.filter(sharing)
+    patients = reachable.values("pk")
     lookup = f"{path}__in" if path else "pk__in"
     audit_record(
         actor=actor_of(ctx.user),
