@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.test import Client
@@ -212,7 +212,7 @@ def test_random_searches(client: Client, auth, marie, type_name, query) -> None:
 @FUZZ
 @given(resource_id=text)
 def test_random_ids(client: Client, auth, resource_id) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(f"/fhir/Patient/{resource_id}", **auth)
+    response = client.get(f"/fhir/Patient/{quote(resource_id, safe='')}", **auth)
     assert response.status_code in (200, 404), response.content[:200]
 
 
