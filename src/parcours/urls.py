@@ -23,5 +23,6 @@ urlpatterns = [
     path("transmissions/", include("parcours.messaging.transmission_urls")),
     path("api/", api.urls),
     path("interop/", include("parcours.interop.urls")),
+    path("fhir/", include("parcours.interop.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

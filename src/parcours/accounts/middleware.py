@@ -60,6 +60,17 @@ class BearerTokenMiddleware:
         request.auth_method = "session"  # type: ignore[attr-defined]
         if header[:7].lower() == "bearer ":
             user = api_token_authenticate(raw=header[7:].strip())
+            if user is None and request.path.startswith("/fhir/"):
+                # FHIR clients expect an OperationOutcome for every error.
+                message = _("The API token is invalid or has been revoked.")
+                issue = {"severity": "error", "code": "login", "diagnostics": message}
+                outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
+                return JsonResponse(
+                    outcome,
+                    status=401,
+                    content_type="application/fhir+json",
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
             if user is None:
                 return JsonResponse(
                     {"detail": _("The API token is invalid or has been revoked.")},

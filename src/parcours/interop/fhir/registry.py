@@ -1,0 +1,111 @@
+"""The resource types the server knows, each registered by one module of `resources/`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from fhir.resources.R4B.resource import Resource as FhirModel
+
+from parcours.interop.fhir.context import Context
+from parcours.interop.fhir.errors import FhirError
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SearchParam:
+    """One search parameter: `to_q(ctx, values)` turns its comma-separated values (OR) into a
+    filter; repeated parameters are AND-ed by the search operation."""
+
+    name: str
+    type: str  # FHIR search parameter type: string, token, date, reference
+    description: str
+    to_q: Callable[[Context, list[str], str], Q]  # (context, values, modifier)
+    modifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Include:
+    """`_include=Source:param`: the resources a match points to, added with mode "include"."""
+
+    param: str  # e.g. "practitioner"
+    target: str  # the resource type it points to
+    ids_of: Callable[[Sequence[Any]], set[int]]
+
+
+@dataclass(frozen=True)
+class Found:
+    """A search's matches: the ordered queryset (paged by the operation) and the mapper."""
+
+    queryset: QuerySet[Any]
+    to_fhir: Callable[[Context, Any], Json]
+
+
+@dataclass
+class ResourceType:
+    """What one module declares; the operations only use these callables.
+
+    - `read(ctx, id)` returns the resource or raises FhirError 404;
+    - `search(ctx, q)` returns Found for the filter built from the parameters; it applies
+      access rules (and audits) for patient-linked data;
+    - `create(ctx, resource)` / `update(ctx, id, resource)` call domain actions and return the
+      new state; absent when the interaction is not supported (405).
+    """
+
+    name: str
+    model: type[FhirModel]
+    read: Callable[[Context, str], Json]
+    search: Callable[[Context, Q], Found]
+    search_params: dict[str, SearchParam] = field(default_factory=dict)
+    includes: dict[str, Include] = field(default_factory=dict)
+    create: Callable[[Context, Json], Json] | None = None
+    update: Callable[[Context, str, Json], Json] | None = None
+    documentation: str = ""
+
+    @property
+    def interactions(self) -> list[str]:
+        names = ["read", "search-type"]
+        if self.create is not None:
+            names.append("create")
+        if self.update is not None:
+            names.append("update")
+        return names
+
+
+REGISTRY: dict[str, ResourceType] = {}
+
+
+def register(resource: ResourceType) -> ResourceType:
+    if resource.name in REGISTRY:
+        raise ValueError(f"{resource.name} is registered twice")
+    REGISTRY[resource.name] = resource
+    return resource
+
+
+def resource_type(name: str) -> ResourceType:
+    from parcours.interop.fhir import resources  # noqa: F401  (registers the modules)
+
+    found = REGISTRY.get(name)
+    if found is None:
+        raise FhirError(404, "not-supported", f"Resource type {name[:64]!r} is not supported.")
+    return found
+
+
+def all_types() -> list[ResourceType]:
+    from parcours.interop.fhir import resources  # noqa: F401
+
+    return sorted(REGISTRY.values(), key=lambda r: r.name)
+
+
+def object_or_404(queryset: QuerySet[Any], resource_type: str, resource_id: str) -> Model:
+    from parcours.interop.fhir.errors import not_found
+
+    if not resource_id.isdigit() or len(resource_id) > 18:
+        raise not_found(resource_type, resource_id)
+    found = queryset.filter(pk=int(resource_id)).first()
+    if found is None:
+        raise not_found(resource_type, resource_id)
+    return found

@@ -1,0 +1,199 @@
+"""Thin views: authenticate, read JSON, dispatch to one operation, answer application/fhir+json.
+
+Every error is an OperationOutcome with its HTTP status; an unexpected exception is logged and
+answered 500 with an OperationOutcome (the fuzz tests hold that it never happens).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.views.decorators.csrf import csrf_exempt
+
+from parcours.accounts.models import User
+from parcours.interop.fhir.context import Context
+from parcours.interop.fhir.errors import FhirError, operation_outcome
+from parcours.interop.fhir.operations.capabilities import capabilities
+from parcours.interop.fhir.operations.create import create
+from parcours.interop.fhir.operations.read import read
+from parcours.interop.fhir.operations.search import search
+from parcours.interop.fhir.operations.transaction import transaction
+from parcours.interop.fhir.operations.update import update
+from parcours.interop.fhir.registry import resource_type
+
+logger = logging.getLogger(__name__)
+
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
+MAX_BODY = 5 * 1024 * 1024
+
+
+def fhir_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type=CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def _no_response(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+def _base(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/fhir").rstrip("/")
+
+
+def _context(request: HttpRequest) -> Context:
+    user = request.user
+    if not user.is_authenticated or not user.is_active:
+        raise FhirError(
+            401,
+            "login",
+            "Authentication required: send Authorization: Bearer <API token>.",
+            headers={"WWW-Authenticate": 'Bearer realm="parcours-fhir"'},
+        )
+    unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
+    by_session = getattr(request, "auth_method", "session") == "session"
+    csrf = CsrfViewMiddleware(_no_response)
+    if unsafe and by_session and csrf.process_view(request, _no_response, (), {}):
+        raise FhirError(403, "forbidden", "CSRF check failed: use a Bearer token.")
+    assert isinstance(user, User)
+    return Context(user=user, base=_base(request))
+
+
+def _body(request: HttpRequest) -> Any:
+    if not request.body:
+        raise FhirError(400, "invalid", "The body is empty: send a FHIR resource.")
+    content_type = request.content_type or ""
+    if content_type not in ("application/fhir+json", "application/json"):
+        raise FhirError(
+            415, "not-supported", "Send application/fhir+json (JSON is the only format)."
+        )
+    raw = request.body
+    if len(raw) > MAX_BODY:
+        raise FhirError(413, "too-costly", "The body is too large.")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise FhirError(400, "invalid", "The body is not valid JSON in UTF-8.") from None
+    # No database stores NUL in text, nor lone surrogates ("\ud800" is valid JSON).
+    dumped = json.dumps(body, ensure_ascii=False)
+    try:
+        dumped.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FhirError(400, "invalid", "The body contains an invalid character.") from None
+    if "\\u0000" in dumped:
+        raise FhirError(400, "invalid", "The body contains a NUL character.")
+    return body
+
+
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
+
+
+def _check_format(request: HttpRequest) -> None:
+    """JSON is the only format: `_format` (which wins) or Accept must allow it."""
+    wanted = request.GET.get("_format")
+    if wanted is not None:
+        acceptable = wanted.split(";")[0].strip() in JSON_FORMATS
+    else:
+        accept = request.headers.get("Accept", "")
+        acceptable = not accept or any(
+            token in accept for token in ("json", "*/*", "application/*")
+        )
+    if not acceptable:
+        raise FhirError(406, "not-supported", "Only JSON (application/fhir+json) is served.")
+
+
+def _guarded(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        try:
+            _check_format(request)
+            return handler(request, **kwargs)
+        except FhirError as error:
+            return fhir_response(error.outcome(), error.status, error.headers)
+        except RequestDataTooBig:
+            return fhir_response(operation_outcome("too-costly", "The body is too large."), 413)
+        except SuspiciousOperation:
+            return fhir_response(operation_outcome("invalid", "The request is malformed."), 400)
+        except Exception:
+            logger.exception("FHIR %s %s failed", request.method, request.path)
+            if settings.DEBUG and getattr(settings, "FHIR_RAISE", False):
+                raise
+            return fhir_response(
+                operation_outcome("exception", "The server could not answer this request."),
+                500,
+            )
+
+    view.__name__ = handler.__name__
+    view.__doc__ = handler.__doc__
+    return csrf_exempt(view)
+
+
+def _method_not_allowed(allowed: list[str]) -> FhirError:
+    return FhirError(
+        405,
+        "not-supported",
+        f"Use {', '.join(allowed)} here.",
+        headers={"Allow": ", ".join(allowed)},
+    )
+
+
+@_guarded
+def metadata(request: HttpRequest) -> HttpResponse:
+    """The CapabilityStatement, public like every FHIR server's."""
+    if request.method not in ("GET", "HEAD"):
+        raise _method_not_allowed(["GET"])
+    return fhir_response(capabilities(_base(request)))
+
+
+@_guarded
+def root(request: HttpRequest) -> HttpResponse:
+    """POST a transaction Bundle."""
+    if request.method != "POST":
+        raise _method_not_allowed(["POST"])
+    ctx = _context(request)
+    return fhir_response(transaction(ctx, _body(request)))
+
+
+@_guarded
+def type_level(request: HttpRequest, type_name: str) -> HttpResponse:
+    """GET searches, POST creates."""
+    resource_type(type_name)
+    ctx = _context(request)
+    if request.method in ("GET", "HEAD"):
+        params = [(key, value) for key, values in request.GET.lists() for value in values]
+        if any("\x00" in key or "\x00" in value for key, value in params):
+            raise FhirError(400, "invalid", "A parameter contains a NUL character.")
+        return fhir_response(search(ctx, type_name, params))
+    if request.method == "POST":
+        created = create(ctx, type_name, _body(request))
+        location = ctx.url(type_name, created["id"])
+        return fhir_response(created, 201, {"Location": location})
+    raise _method_not_allowed(["GET", "POST"])
+
+
+@_guarded
+def instance_level(request: HttpRequest, type_name: str, resource_id: str) -> HttpResponse:
+    """GET reads, PUT updates."""
+    resource_type(type_name)
+    ctx = _context(request)
+    if request.method in ("GET", "HEAD"):
+        return fhir_response(read(ctx, type_name, resource_id))
+    if request.method == "PUT":
+        return fhir_response(update(ctx, type_name, resource_id, _body(request)))
+    raise _method_not_allowed(["GET", "PUT"])
+
+
+@_guarded
+def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
+    raise FhirError(404, "not-supported", "There is nothing at this address.")
