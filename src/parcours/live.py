@@ -18,10 +18,12 @@ without-redis.md):
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import json
 import logging
 import re
+import threading
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -79,9 +81,22 @@ def _publish_locally(batch: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(layer.group_send)
-    for group, event in batch:
-        send(group, {"type": "live.event", "event": event})
+
+    async def send_all() -> None:
+        for group, event in batch:
+            await layer.group_send(group, {"type": "live.event", "event": event})
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        async_to_sync(send_all)()
+        return
+    # Synchronous code running inside an event loop's thread (a browser-driving test, a script
+    # under an async runner): async_to_sync refuses to block that loop, so publish from a
+    # short-lived thread of our own.
+    thread = threading.Thread(target=async_to_sync(send_all), name="live-publish")
+    thread.start()
+    thread.join()
 
 
 def _post_to_websocket_process(batch: list[tuple[str, dict[str, Any]]]) -> None:

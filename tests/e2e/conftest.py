@@ -27,7 +27,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API runs, the test thread has a running event loop, so
+# a later test calling asyncio.run() or async_to_sync() (live events) would fail. Closing it
+# after each module keeps that loop out of the other tests.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test-deps`")

@@ -14,7 +14,9 @@ def test_demo_sends_marie_care_instructions_once() -> None:
     context = DemoContext(professionals=20, services=10, log=lambda _m: None)
     load_all(context)
     load_all(DemoContext(professionals=20, services=10, log=lambda _m: None))
-    transmission = Transmission.objects.get(patient__family_name="Peeters")
+    transmission = Transmission.objects.get(
+        patient__family_name="Peeters", kind="care_instructions"
+    )
     languages = sorted(transmission.recipients.values_list("language", flat=True))
     assert languages == ["fr", "fr", "nl"]
     jan = transmission.recipients.get(circle_member__person_name="Jan Peeters")

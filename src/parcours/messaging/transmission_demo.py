@@ -37,7 +37,10 @@ VIEWS: dict[str, tuple[str, str]] = {
 
 def load(context: DemoContext) -> None:
     marie = Patient.objects.filter(given_name="Marie", family_name="Peeters").first()
-    if marie is None or Transmission.objects.filter(patient=marie).exists():
+    if (
+        marie is None
+        or Transmission.objects.filter(patient=marie, kind="care_instructions").exists()
+    ):
         return
     nurse = context.get("user:demo-liaison")
     access = access_patient(nurse, marie.pk, purpose=Purpose.COORDINATION)
