@@ -20,7 +20,9 @@ LOADERS = [
     "parcours.directory.demo",
     "parcours.accounts.demo",
     "parcours.directory.demo_links",
+    "parcours.transitions.demo",
     "parcours.patients.demo",
+    "parcours.transitions.demo_stays",
     "parcours.interop.demo",
 ]
 

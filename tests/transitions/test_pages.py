@@ -127,6 +127,8 @@ def test_referent_expected_discharge_and_discharge_forms(  # type: ignore[no-unt
     )
     stay.refresh_from_db()
     assert stay.expected_discharge_at is not None and stay.expected_discharge_at.day == 5
+    page = in_language(client, "fr").get(f"/stays/{stay.pk}/").content.decode()
+    assert "Sortie prévue modifiée · 05/03/2026 11:00" in page  # the timeline
     client.post(
         f"/stays/{stay.pk}/discharge/",
         {"discharged_at": "2026-03-05T11:30", "destination": "home_with_services"},
@@ -198,6 +200,16 @@ def test_api_records_a_screening_and_returns_the_plan(  # type: ignore[no-untype
     assert "geriatric-assessment" in {item["code"] for item in plan["items"]}
     listed = client.get(f"/api/stays/{stay.pk}/screenings").json()
     assert listed[0]["citation"].startswith("McCusker")
+    fhir = client.get(
+        f"/api/stays/{stay.pk}/screenings/{listed[0]['id']}/questionnaire-response"
+    ).json()
+    assert fhir["resourceType"] == "QuestionnaireResponse" and fhir["status"] == "completed"
+    answers = {item["linkId"]: item.get("answer") for item in fhir["item"]}
+    assert answers["help_before"] == [{"valueBoolean": True}]
+    assert answers["result.score"] == [{"valueInteger": 4}]
+    assert answers["result.band"][0]["valueCoding"]["code"] == "at_risk"
+    missing = f"/api/stays/{stay.pk}/screenings/999999/questionnaire-response"
+    assert client.get(missing).status_code == 404
 
 
 @pytest.fixture
@@ -209,6 +221,12 @@ def hospital_admin(hospital):  # type: ignore[no-untyped-def]
 
 
 def test_protocol_configuration(logged_in, hospital, ward, hospital_admin, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    from parcours.accounts.navigation import items_for
+
+    assert "transitions:protocol_hospitals" in {i.url_name for i in items_for(hospital_admin.roles)}
+    assert "transitions:protocol_hospitals" not in {
+        i.url_name for i in items_for(nurse_claire.roles)
+    }
     assert logged_in(nurse_claire).get(f"/stays/protocols/{hospital.pk}/").status_code == 404
     client = in_language(logged_in(hospital_admin), "nl")
     response = client.get("/stays/protocols/")
@@ -266,3 +284,73 @@ def test_protocol_configuration(logged_in, hospital, ward, hospital_admin, nurse
     )
     assert response.status_code == 302
     assert ScreeningTrigger.objects.get(instrument="cfs").condition == "score>=5"
+
+
+def test_unrelated_professionals_cannot_write(  # type: ignore[no-untyped-def]
+    logged_in, stay, other_hospital_nurse
+) -> None:
+    item = stay.plan_items.get(code="gp-informed")
+    client = logged_in(other_hospital_nurse)
+    posts = [
+        (f"/stays/{stay.pk}/items/{item.pk}/status/", {"status": "done"}),
+        (f"/stays/{stay.pk}/referent/", {"referent": other_hospital_nurse.pk}),
+        (f"/stays/{stay.pk}/expected-discharge/", {"expected_discharge_at": "2026-03-05T11:00"}),
+        (
+            f"/stays/{stay.pk}/discharge/",
+            {"discharged_at": "2026-03-05T11:00", "destination": "home"},
+        ),
+        (f"/stays/{stay.pk}/items/", {"label": "x", "phase": "before_discharge"}),
+        (f"/stays/{stay.pk}/screenings/isar/", {}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 404, url
+    item.refresh_from_db()
+    stay.refresh_from_db()
+    assert item.status == PlanItemStatus.TODO and stay.status == StayStatus.OPEN
+    assert stay.referent is None
+
+
+def test_circle_gp_sees_the_plan_but_cannot_change_the_stay(  # type: ignore[no-untyped-def]
+    logged_in, stay, manage, luc
+) -> None:
+    from parcours.patients.actions import MemberInput, circle_member_add
+    from parcours.patients.models import MemberRole
+    from tests.patients.conftest import professional_for
+
+    professional = professional_for(luc, "gp", luc.memberships.first().organisation)
+    circle_member_add(
+        access=manage, member=MemberInput(role=MemberRole.GP, professional=professional)
+    )
+    client = in_language(logged_in(luc), "en")
+    page = client.get(f"/stays/{stay.pk}/").content.decode()
+    assert "Tell the GP about the admission" in page  # the plan is shared with the circle
+    assert 'name="status"' not in page  # but its hospital items are not the GP's to tick
+    response = client.post(
+        f"/stays/{stay.pk}/discharge/", {"discharged_at": "2026-03-05T11:00", "destination": "home"}
+    )
+    assert response.status_code == 403
+    response = client.post(
+        f"/api/stays/{stay.pk}/screenings",
+        data=json.dumps({"instrument": "isar", "answers": ISAR_4}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+
+
+def test_trigger_for_one_ward(logged_in, hospital, ward, hospital_admin) -> None:  # type: ignore[no-untyped-def]
+    client = logged_in(hospital_admin)
+    response = client.post(
+        f"/stays/protocols/{hospital.pk}/triggers/new/",
+        {
+            "instrument": "cfs",
+            "condition": "band=frail",
+            "ward": ward.pk,
+            "label_nl": "Geriatrisch advies",
+            "anchor": "admission",
+            "offset_days": "1",
+            "phase": "before_discharge",
+            "order": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert ScreeningTrigger.objects.get(instrument="cfs").ward == ward

@@ -45,6 +45,12 @@ NAV_ITEMS: list[NavItem] = [
         _("Stays of your hospital, soonest discharge first, with what still needs doing."),
     ),
     NavItem(
+        "transitions:protocol_hospitals",
+        _("Liaison protocols"),
+        ADMINS,
+        _("Configure each hospital's discharge checklist and screening triggers."),
+    ),
+    NavItem(
         "admin:index",
         _("Administration"),
         frozenset({Role.PLATFORM_ADMIN}),

@@ -104,15 +104,17 @@ def _event(
 
 def _publish(stay: Stay) -> None:
     """Tell open pages of the hospital's team (stay page, worklist) that the stay changed."""
-    user_ids = stay_team_user_ids(stay)
-    if stay.referent_id is not None:
-        user_ids.append(stay.referent_id)
-    events = [
+    events: list[dict[str, Any]] = [
         {"topic": f"stay-{stay.pk}", "kind": "stay.changed"},
         {"topic": f"worklist-{stay.hospital_id}", "kind": "stay.changed", "stay": stay.pk},
     ]
+    referent_id = stay.referent_id
 
     def send() -> None:
+        # After the commit: the team lookup stays out of the write transaction (ADT feed).
+        user_ids = stay_team_user_ids(stay)
+        if referent_id is not None:
+            user_ids.append(referent_id)
         for event in events:
             publish_to_users(user_ids, event)
 
@@ -159,12 +161,12 @@ def _plan_from(
     )
 
 
-def _plan_protocol_phase(stay: Stay, phase: str) -> list[PlanItem]:
+def _plan_protocol_phase(stay: Stay, phase: str, *, new_stay: bool = False) -> list[PlanItem]:
     """Create the items of the stay's protocol for `phase` whose code is not planned yet."""
     protocol = protocol_for(hospital_id=stay.hospital_id, ward_id=stay.ward_id)
     if protocol is None:
         return []
-    existing = _live_codes(stay)
+    existing = set() if new_stay else _live_codes(stay)
     items = [
         _plan_from(stay, item, source=PlanItemSource.PROTOCOL, order=item.order, protocol_item=item)
         for item in protocol.items.filter(phase=phase).order_by("order", "pk")
@@ -234,7 +236,7 @@ def stay_admit(
         at=stay.admitted_at,
         ward=ward,
     )
-    created = _plan_protocol_phase(stay, Phase.BEFORE_DISCHARGE)
+    created = _plan_protocol_phase(stay, Phase.BEFORE_DISCHARGE, new_stay=True)
     _audit(actor=actor, stay=stay, action=AuditAction.CREATE, what="stay", plan_items=len(created))
     _publish(stay)
     return stay

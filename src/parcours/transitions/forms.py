@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import Role, User
+from parcours.directory.models import Organisation
 from parcours.transitions.models import Anchor, Destination, Phase
 from parcours.transitions.screening import AnswerType, Instrument
 
@@ -24,6 +25,10 @@ class ExpectedDischargeForm(forms.Form):
     )
 
 
+def _user_label(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
 class ReferentForm(forms.Form):
     referent = forms.ModelChoiceField(
         label=_("Complex-pathway referent"),
@@ -37,7 +42,7 @@ class ReferentForm(forms.Form):
         field = self.fields["referent"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = candidates
-        field.label_from_instance = lambda user: user.get_full_name() or user.username  # type: ignore[method-assign]
+        field.label_from_instance = _user_label  # type: ignore[assignment,method-assign]
 
 
 class DischargeForm(forms.Form):
@@ -68,20 +73,20 @@ def screening_form(instrument: Instrument, data: Any = None) -> forms.Form:
     for answer in instrument.answer_keys:
         if answer.type is AnswerType.BOOLEAN:
             fields[answer.key] = forms.TypedChoiceField(
-                label=answer.label,
+                label=str(answer.label),
                 choices=[("true", _("Yes")), ("false", _("No"))],
                 coerce=lambda value: value == "true",
                 widget=forms.RadioSelect,
             )
         elif answer.choices:
             fields[answer.key] = forms.TypedChoiceField(
-                label=answer.label,
+                label=str(answer.label),
                 choices=[(c.value, f"{c.value} · {c.label}") for c in answer.choices],
                 coerce=int,
             )
         elif answer.type is AnswerType.INTEGER:
             fields[answer.key] = forms.IntegerField(
-                label=answer.label,
+                label=str(answer.label),
                 min_value=answer.minimum,  # type: ignore[arg-type]
                 max_value=answer.maximum,  # type: ignore[arg-type]
                 required=not answer.nullable,
@@ -89,7 +94,7 @@ def screening_form(instrument: Instrument, data: Any = None) -> forms.Form:
             )
         else:
             fields[answer.key] = forms.FloatField(
-                label=answer.label,
+                label=str(answer.label),
                 min_value=answer.minimum,
                 max_value=answer.maximum,
                 required=not answer.nullable,
@@ -128,7 +133,14 @@ class ScheduleForm(forms.Form):
 
 
 class TriggerForm(ScheduleForm):
-    field_order = ["instrument", "condition"]
+    field_order = ["instrument", "condition", "ward"]
+
+    ward: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Ward"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Whole hospital"),
+    )
 
     instrument = forms.ChoiceField(label=_("Instrument"), choices=[])
     condition = forms.CharField(
@@ -140,9 +152,13 @@ class TriggerForm(ScheduleForm):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, wards: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         from parcours.transitions.screening import INSTRUMENTS
+
+        ward_field = self.fields["ward"]
+        assert isinstance(ward_field, forms.ModelChoiceField)
+        ward_field.queryset = wards if wards is not None else Organisation.objects.none()
 
         field = self.fields["instrument"]
         assert isinstance(field, forms.ChoiceField)
@@ -151,8 +167,11 @@ class TriggerForm(ScheduleForm):
 
 class ProtocolForm(forms.Form):
     name = forms.CharField(label=_("Protocol name"), max_length=200)
-    ward = forms.ModelChoiceField(
-        label=_("Ward"), queryset=None, required=False, empty_label=_("Whole hospital")
+    ward: forms.ModelChoiceField[Organisation] = forms.ModelChoiceField(
+        label=_("Ward"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        empty_label=_("Whole hospital"),
     )
 
     def __init__(self, *args: Any, wards: Any, **kwargs: Any) -> None:

@@ -19,6 +19,7 @@ from parcours.audit.models import AuditAction
 from parcours.patients.access import PatientAccess, PatientNotFound, Purpose
 from parcours.transitions import actions, selectors
 from parcours.transitions.api import AnswersErrorOut, ErrorOut
+from parcours.transitions.fhir import questionnaire_response
 from parcours.transitions.models import PlanItem, ScreeningRecord, Stay
 from parcours.transitions.screening import INSTRUMENTS, IncompleteAnswers
 
@@ -253,3 +254,19 @@ def stay_screening_record(request: HttpRequest, stay_id: int) -> Status[Any]:
         201,
         RecordedOut(**screening_out(record), plan_items=[item_out(item) for item in created]),
     )
+
+
+@router.get(
+    "/{stay_id}/screenings/{screening_id}/questionnaire-response",
+    response={200: dict[str, Any], 404: ErrorOut},
+    summary="A screening recorded on a stay as a FHIR R4 QuestionnaireResponse",
+)
+def stay_screening_fhir(request: HttpRequest, stay_id: int, screening_id: int) -> Status[Any]:
+    try:
+        stay, access = _stay(request, stay_id)
+    except PatientNotFound:
+        return _not_found()
+    record = stay.screenings.filter(pk=screening_id).first()
+    if record is None or not access.shows_medical:
+        return Status(404, ErrorOut(detail=_("No screening found.")))
+    return Status(200, questionnaire_response(record, patient_id=stay.patient_id))

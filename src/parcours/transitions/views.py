@@ -74,7 +74,9 @@ def _stay_context(request: HttpRequest, stay: Stay, access: PatientAccess) -> di
         "before_items": [i for i in items if i.phase == "before_discharge"],
         "after_items": [i for i in items if i.phase == "after_discharge"],
         "editable_items": {
-            item.pk for item in items if selectors.can_update_item(access, stay, item)
+            item.pk
+            for item in items
+            if is_team or access.can_manage or selectors.can_update_item(access, stay, item)
         },
         "statuses": PlanItemStatus,
         "screenings": selectors.screenings(stay) if access.shows_medical else [],
@@ -305,8 +307,6 @@ def _protocol_context(hospital: Organisation) -> dict[str, Any]:
             .order_by("instrument", "order", "pk")
         ),
         "protocol_form": ProtocolForm(wards=wards),
-        "item_form": ScheduleForm(),
-        "trigger_form": TriggerForm(),
         "instruments": INSTRUMENTS,
     }
 
@@ -424,8 +424,10 @@ def trigger_edit(
             "order": trigger.order,
             "instrument": trigger.instrument,
             "condition": trigger.condition,
+            "ward": trigger.ward_id,
         }
-    form = TriggerForm(request.POST or None, initial=initial)
+    wards = Organisation.objects.filter(parent=hospital).order_by("code")
+    form = TriggerForm(request.POST or None, initial=initial, wards=wards)
     if request.method == "POST":
         if request.POST.get("remove") and trigger is not None:
             protocols.screening_trigger_remove(trigger=trigger, actor=actor_of(request.user))
@@ -435,7 +437,7 @@ def trigger_edit(
             try:
                 protocols.screening_trigger_save(
                     hospital=hospital,
-                    ward=trigger.ward if trigger else None,
+                    ward=form.cleaned_data["ward"],
                     instrument=form.cleaned_data["instrument"],
                     condition=form.cleaned_data["condition"],
                     data=_schedule(form),

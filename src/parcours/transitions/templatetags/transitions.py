@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -44,3 +45,14 @@ def answer_rows(instrument: Instrument | None, record: ScreeningRecord) -> list[
                 rows.append((str(answer.label), label if answer.choices else _value(value)))
     rows.extend((key, _value(value)) for key, value in answers.items())
     return rows
+
+
+@register.filter
+def from_iso(value: object) -> datetime | None:
+    """An ISO 8601 timestamp kept in an event's detail, as a datetime for the `date` filter."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
