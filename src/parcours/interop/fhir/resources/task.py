@@ -155,7 +155,7 @@ def search(ctx: Context, q: Q) -> Found:
     receiver_allowed = (
         receiving
         & ~Q(patient_id__in=excluded)
-        & ~Q(consent__in=[ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN])
+        & (Q(consent__isnull=True) | Q(consent=ConsentStatus.GIVEN))
     )
     queryset = queryset.filter(Q(patient__in=reachable.values("pk")) | receiver_allowed)
     audit_record(
