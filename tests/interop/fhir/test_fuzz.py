@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from parcours.audit.models import AuditEvent
 from parcours.coordination.models import Task
 from parcours.messaging.models import ConversationMessage
-from parcours.transitions.models import ScreeningRecord
 from parcours.patients.models import CircleMember, ConsentEvent, Patient, PatientIdentifier
+from parcours.transitions.models import ScreeningRecord
 from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE, FHIR_JSON, bearer
 
 pytestmark = pytest.mark.django_db
