@@ -13,6 +13,7 @@ from fhirpy import AsyncFHIRClient, SyncFHIRClient
 from fhirpy.base.exceptions import ResourceNotFound
 
 from parcours.accounts.models import Role
+from parcours.audit.models import AuditEvent, AuditOutcome
 from parcours.coordination.models import Task, TaskKind
 from parcours.messaging.models import ConversationMessage
 from parcours.messaging.transmission_actions import Delivery, transmission_send
@@ -382,3 +383,50 @@ def test_async_client_on_the_new_types(  # type: ignore[no-untyped-def]
     assert {"Task", "Communication", "QuestionnaireResponse"} <= set(types)
     assert {i["code"] for i in types["Task"]["interaction"]} >= {"read", "create", "update"}
     assert {p["name"] for p in types["Task"]["searchParam"]} >= {"patient", "status", "owner"}
+
+
+@pytest.mark.django_db
+def test_reads_are_audited_refusals_included(  # type: ignore[no-untyped-def]
+    fhir, nurse_claire, marie_circle, stay, outsider, directory
+) -> None:
+    status, task = fhir(
+        "POST",
+        "Task",
+        user=nurse_claire,
+        body=referral_body(marie_circle.pk, directory["service"].pk),
+    )
+    assert status == 201
+    status, screening = fhir(
+        "POST", "QuestionnaireResponse", user=nurse_claire, body=isar_body(marie_circle.pk, stay.pk)
+    )
+    assert status == 201
+    status, message = fhir(
+        "POST",
+        "Communication",
+        user=nurse_claire,
+        body={
+            "resourceType": "Communication",
+            "status": "completed",
+            "subject": {"reference": f"Patient/{marie_circle.pk}"},
+            "payload": [{"contentString": "Bonjour"}],
+        },
+    )
+    assert status == 201
+    reads = [
+        (f"Task/{task['id']}", "referral"),
+        (f"QuestionnaireResponse/{screening['id']}", "fhir-QuestionnaireResponse"),
+        (f"Communication/{message['id']}", "fhir-Communication"),
+    ]
+    for path, what in reads:
+        for user, status, outcome in (
+            (nurse_claire, 200, AuditOutcome.SUCCESS),
+            (outsider, 404, AuditOutcome.DENIED),
+        ):
+            assert fhir("GET", path, user=user)[0] == status
+            row = AuditEvent.objects.order_by("-seq").first()
+            assert row is not None and (row.what, row.user_id, row.outcome) == (
+                what,
+                user.pk,
+                outcome,
+            ), path
+            assert row.patient_id == marie_circle.pk
