@@ -45,6 +45,7 @@ from parcours.messaging.models import (
 )
 from parcours.messaging.transmission_selectors import addressed_to
 from parcours.patients.access import Purpose
+from parcours.patients.models import Patient
 
 MESSAGE = "message-"
 TRANSMISSION = "transmission-"
@@ -211,25 +212,27 @@ def _to_fhir_row(ctx: Context, row: dict[str, Any]) -> Json:
 
 def search(ctx: Context, q: Q) -> Found:
     """Messages and transmission copies in one list (a UNION of two queries), oldest first."""
-    messages = accessible(
-        ctx,
-        _messages().annotate(
+    # One audit row for the search: the patients the user may reach, used by both sides.
+    patients = accessible(
+        ctx, Patient.objects.all(), resource_type="Communication", path=""
+    ).values("pk")
+    messages = (
+        _messages()
+        .filter(conversation__patient__in=patients)
+        .annotate(
             fid=Concat(Value(MESSAGE), Cast("pk", CharField())),
             pid=F("conversation__patient_id"),
             at=F("created_at"),
-        ),
-        resource_type="Communication",
-        path="conversation__patient",
+        )
     )
-    copies = accessible(
-        ctx,
-        _copies(ctx.user).annotate(
+    copies = (
+        _copies(ctx.user)
+        .filter(transmission__patient__in=patients)
+        .annotate(
             fid=Concat(Value(TRANSMISSION), Cast("pk", CharField())),
             pid=F("transmission__patient_id"),
             at=F("transmission__created_at"),
-        ),
-        resource_type="Communication",
-        path="transmission__patient",
+        )
     )
     columns = ("pk", "fid", "pid", "at")
     both = (
