@@ -430,3 +430,47 @@ def test_reads_are_audited_refusals_included(  # type: ignore[no-untyped-def]
                 outcome,
             ), path
             assert row.patient_id == marie_circle.pk
+
+
+@pytest.mark.django_db
+def test_new_types_in_a_transaction(fhir, nurse_claire, directory) -> None:  # type: ignore[no-untyped-def]
+    patient_urn = "urn:uuid:8d0c1f3a-0000-4000-8000-000000000001"
+    entries: list[dict[str, Any]] = [
+        {
+            "resource": {
+                "resourceType": "Communication",
+                "status": "completed",
+                "subject": {"reference": patient_urn},
+                "payload": [{"contentString": "Dossier ouvert."}],
+            },
+            "request": {"method": "POST", "url": "Communication"},
+        },
+        {
+            "resource": {
+                **referral_body(0, directory["service"].pk),
+                "for": {"reference": patient_urn},
+            },
+            "request": {"method": "POST", "url": "Task"},
+        },
+        {
+            "fullUrl": patient_urn,
+            "resource": {
+                "resourceType": "Patient",
+                "name": [{"family": "Jacobs", "given": ["Els"]}],
+            },
+            "request": {"method": "POST", "url": "Patient"},
+        },
+    ]
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    status, response = fhir("POST", "", user=nurse_claire, body=bundle)
+    assert status == 200, response
+    message, task, patient = (entry["resource"] for entry in response["entry"])
+    assert message["subject"]["reference"] == f"Patient/{patient['id']}"
+    assert Task.objects.get(pk=int(task["id"])).patient_id == int(patient["id"])
+
+    # A refused entry (a referral to an unknown service) writes nothing, the message neither.
+    entries[1]["resource"]["owner"] = {"reference": "HealthcareService/999999"}
+    entries[2]["resource"]["name"] = [{"family": "Wuyts", "given": ["Jan"]}]
+    status, outcome = fhir("POST", "", user=nurse_claire, body=bundle)
+    assert status == 422 and outcome["resourceType"] == "OperationOutcome"
+    assert ConversationMessage.objects.count() == 1 and Task.objects.count() == 1
