@@ -13,7 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from parcours.audit.models import AuditEvent
+from parcours.coordination.models import Task
+from parcours.messaging.models import ConversationMessage
 from parcours.patients.models import CircleMember, ConsentEvent, Patient, PatientIdentifier
+from parcours.transitions.models import ScreeningRecord
 from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE, FHIR_JSON, bearer
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +35,9 @@ TYPES = [
     "RelatedPerson",
     "Location",
     "HealthcareService",
+    "Task",
+    "Communication",
+    "QuestionnaireResponse",
     "Bundle",
     "Spaceship",
 ]
@@ -55,6 +61,10 @@ PARAMS = [
     "name:contains",
     "gender",
     "practitioner",
+    "owner",
+    "questionnaire",
+    "encounter",
+    "subject",
     "bogus",
 ]
 
@@ -154,6 +164,9 @@ def counts() -> tuple[int, ...]:
         PatientIdentifier.objects.count(),
         CircleMember.objects.count(),
         ConsentEvent.objects.count(),
+        Task.objects.count(),
+        ConversationMessage.objects.count(),
+        ScreeningRecord.objects.count(),
     )
 
 

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from parcours.audit.models import AuditEvent, AuditOutcome
+from parcours.coordination.actions import referral_send
+from parcours.messaging.conversation_actions import (
+    conversation_for_patient,
+    conversation_message_post,
+)
+from parcours.messaging.conversations import ConversationAccess
+from parcours.messaging.transmission_actions import Delivery, transmission_send
 from parcours.patients.access import Purpose, access_patient
 from parcours.patients.actions import MemberInput, circle_member_add, consent_record
 from parcours.patients.models import ConsentEvent, MemberRole, Patient
+from parcours.transitions.actions import screening_record
 from parcours.transitions.models import Stay, StayStatus
+from parcours.transitions.screening import INSTRUMENTS
 from tests.interop.fhir.conftest import CONSENT_CATEGORY, CONSENT_SCOPE
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +228,7 @@ def test_managers_read_a_withdrawn_consent(fhir, nurse_claire, marie) -> None:  
 
 
 def test_every_resource_served_is_valid_r4b(
-    fhir, nurse_claire, manage, marie_circle, hospital, directory
+    fhir, nurse_claire, manage, marie_circle, hospital, directory, home_nurse
 ) -> None:  # type: ignore[no-untyped-def]
     from parcours.interop.fhir.registry import all_types
 
@@ -231,8 +243,28 @@ def test_every_resource_served_is_valid_r4b(
             person_language="fr",
         ),
     )
-    Stay.objects.create(patient=marie_circle, hospital=hospital, external_id="V1", source="CHU")
+    stay = Stay.objects.create(
+        patient=marie_circle, hospital=hospital, external_id="V1", source="CHU"
+    )
     consent_record(access=manage, status="given", method="oral")
+    referral_send(access=manage, services=[directory["service"]], need="Soins infirmiers")
+    conversation = conversation_for_patient(access=manage)
+    conversation_message_post(
+        access=ConversationAccess(conversation, nurse_claire, manage), body="Bonjour"
+    )
+    transmission_send(
+        access=manage,
+        kind="other",
+        subject="Question",
+        deliveries=[Delivery(recipient_user=home_nurse, body="Une question")],
+        acknowledge_by=timezone.now() + timedelta(days=1),
+    )
+    screening_record(
+        access=manage,
+        stay=stay,
+        instrument="isar",
+        answers={key: False for key in INSTRUMENTS["isar"].keys},
+    )
     checked = set()
     for resource in all_types():
         status, bundle = fhir("GET", f"{resource.name}?_count=100", user=nurse_claire)
@@ -244,7 +276,7 @@ def test_every_resource_served_is_valid_r4b(
             )
             assert status == 200 and body == entry["resource"]
         checked.add(resource.name)
-    assert len(checked) == 10
+    assert len(checked) == 13
 
 
 def related_person_body(patient_id: int, **extra: object) -> dict:  # type: ignore[type-arg]

@@ -3,14 +3,23 @@ and one that does not. The table must name every parameter the registry declares
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from parcours.coordination.actions import referral_send
 from parcours.interop.fhir.registry import all_types
+from parcours.messaging.conversation_actions import (
+    conversation_for_patient,
+    conversation_message_post,
+)
+from parcours.messaging.conversations import ConversationAccess
 from parcours.patients.actions import MemberInput, circle_member_add, consent_record
 from parcours.patients.models import MemberRole
+from parcours.transitions.actions import screening_record
 from parcours.transitions.models import Stay, StayStatus
+from parcours.transitions.screening import INSTRUMENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -30,8 +39,22 @@ def world(directory, manage, marie_circle, hospital, ixelles) -> dict[str, Any]:
         patient=marie_circle, hospital=hospital, status=StayStatus.DISCHARGED
     )
     consent = consent_record(access=manage, status="given", method="oral")
+    open_stay = Stay.objects.create(patient=marie_circle, hospital=hospital)
+    (task,) = referral_send(access=manage, services=[directory["service"]], need="Soins")
+    message = conversation_message_post(
+        access=ConversationAccess(conversation_for_patient(access=manage), manage.user, manage),
+        body="Bonjour",
+    )
+    screening, _items = screening_record(
+        access=manage,
+        stay=open_stay,
+        instrument="isar",
+        answers={key: False for key in INSTRUMENTS["isar"].keys},
+    )
     return {**directory, "marie": marie_circle, "daughter": daughter, "stay": stay,
-            "consent": consent}  # fmt: skip
+            "consent": consent, "open_stay": open_stay, "task": task,
+            "message": SimpleNamespace(pk=f"message-{message.pk}"),
+            "screening": screening}  # fmt: skip
 
 
 # (type, parameter) → (query matching the target, query matching nothing, target key)
@@ -92,6 +115,24 @@ TABLE: dict[tuple[str, str], tuple[str, str, str]] = {
     ("Consent", "_id"): ("_id={consent}", "_id=0", "consent"),
     ("Consent", "patient"): ("patient={marie}", "patient=0", "consent"),
     ("Consent", "status"): ("status=active", "status=inactive", "consent"),
+    ("Task", "_id"): ("_id={task}", "_id=0", "task"),
+    ("Task", "patient"): ("patient={marie}", "patient=0", "task"),
+    ("Task", "status"): ("status=requested", "status=completed", "task"),
+    ("Task", "owner"): (
+        "owner=HealthcareService/{service}", "owner=Organization/{pharmacy}", "task"
+    ),
+    ("Communication", "_id"): ("_id={message}", "_id=message-0", "message"),
+    ("Communication", "patient"): ("patient={marie}", "patient=0", "message"),
+    ("Communication", "subject"): ("subject=Patient/{marie}", "subject=0", "message"),
+    ("QuestionnaireResponse", "_id"): ("_id={screening}", "_id=0", "screening"),
+    ("QuestionnaireResponse", "patient"): ("patient={marie}", "patient=0", "screening"),
+    ("QuestionnaireResponse", "subject"): ("subject={marie}", "subject=0", "screening"),
+    ("QuestionnaireResponse", "encounter"): (
+        "encounter={open_stay}", "encounter={stay}", "screening"
+    ),
+    ("QuestionnaireResponse", "questionnaire"): (
+        "questionnaire=isar", "questionnaire=trst", "screening"
+    ),
 }  # fmt: skip
 
 

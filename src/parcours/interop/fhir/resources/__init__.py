@@ -1,11 +1,11 @@
 """The resource types: importing this package registers each module's ResourceType.
 
-To add one (Task, Communication, QuestionnaireResponse once their apps exist): write a module
-that calls `register(ResourceType(...))` and import it here.
+To add one: write a module that calls `register(ResourceType(...))` and import it here.
 """
 
 from parcours.interop.fhir.resources import (  # noqa: F401
     circle,
+    communication,
     consent,
     encounter,
     healthcare_service,
@@ -14,4 +14,6 @@ from parcours.interop.fhir.resources import (  # noqa: F401
     patient,
     practitioner,
     practitioner_role,
+    questionnaire_response,
+    task,
 )
