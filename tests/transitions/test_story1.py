@@ -12,13 +12,13 @@ Friday 17:00 discharge; everyone acknowledges; the discharge plans the day-2 cal
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from importlib.util import find_spec
 
 import pytest
-from django.apps import apps
 from freezegun import freeze_time
 
 from parcours.accounts.models import Role
+from parcours.coordination.access import access_task
+from parcours.coordination.actions import referral_send, task_accept
 from parcours.directory.models import Service
 from parcours.directory.selectors import ServiceQuery, open_at_filter, search_services
 from parcours.messaging.models import Notification, TransmissionRecipient, TransmissionState
@@ -39,6 +39,7 @@ from parcours.transitions.actions import (
     stay_expected_discharge_set,
     stay_referent_assign,
 )
+from parcours.transitions.aftercare_models import Readmission
 from parcours.transitions.calendar import local_time
 from parcours.transitions.letter_actions import (
     liaison_letter_draft_save,
@@ -297,32 +298,18 @@ def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]
             )
         )
         assert [hit.service for hit in found.hits] == [nursing_7_7]
-        if apps.is_installed("parcours.coordination"):
-            # She sends a referral; the service accepts it within the hour and joins the circle.
-            from parcours.coordination.access import access_task
-            from parcours.coordination.actions import referral_send, task_accept
-
-            (referral,) = referral_send(
-                access=access,
-                services=[nursing_7_7],
-                need="Soins infirmiers à domicile dès la sortie, week-end compris",
-                stay_id=stay.pk,
-            )
-            clock.tick(timedelta(minutes=40))
-            referral = task_accept(access=access_task(night_nurse, referral.pk, action="U"))
-            assert referral.status == "accepted"
-            nurse_member = CircleMember.objects.get(patient=marie, service=nursing_7_7)
-            assert nurse_member.role == MemberRole.HOME_NURSE
-        else:
-            # Without the coordination app (referrals), the nurse adds the service herself.
-            nurse_member = circle_member_add(
-                access=access_of(claire, marie, manage=True),
-                member=MemberInput(
-                    role=MemberRole.HOME_NURSE,
-                    service=nursing_7_7,
-                    visibility="care_instructions",
-                ),
-            )
+        # She sends a referral; the service accepts it within the hour and joins the circle.
+        (referral,) = referral_send(
+            access=access,
+            services=[nursing_7_7],
+            need="Soins infirmiers à domicile dès la sortie, week-end compris",
+            stay_id=stay.pk,
+        )
+        clock.tick(timedelta(minutes=40))
+        referral = task_accept(access=access_task(night_nurse, referral.pk, action="U"))
+        assert referral.status == "accepted"
+        nurse_member = CircleMember.objects.get(patient=marie, service=nursing_7_7)
+        assert nurse_member.role == MemberRole.HOME_NURSE
         # The weekend guard is satisfied: a service of the circle is reachable on Saturday.
         in_circle = Service.objects.filter(
             pk__in=CircleMember.objects.filter(patient=marie, service__isnull=False).values(
@@ -413,11 +400,6 @@ def test_story_1_the_friday_evening_discharge(  # type: ignore[no-untyped-def]
         assert day_2.responsible_role == Role.HOME_CARE_COORDINATOR
 
         # --- Day 20: she is readmitted; the circle is told at once ---------------------------
-        # The 30-day readmission check belongs to the follow-up area (branch `after`, module
-        # `parcours.transitions.aftercare_models`); until it is merged the story ends here.
-        if find_spec("parcours.transitions.aftercare_models") is None:
-            pytest.skip("story 1 stops at the discharge: the readmission check is not merged yet")
-        from parcours.transitions.aftercare_models import Readmission
 
         clock.move_to(DAY_20)
         readmitted = stay_admit(
