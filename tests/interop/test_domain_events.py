@@ -374,9 +374,8 @@ def test_a01_beginning_a_planned_stay_sets_its_admitting_physician(server: Runni
         given_name="Sophie", family_name="Lambert", profession="specialist", riziv="11234567004"
     )
     deliver(server, "a05_preadmit_planned.hl7")
-    with_pv1_17 = {
-        "|||V20250320-0200^^^CHU_BXL^VN": "|11234567004^LAMBERT^Sophie^^^Dr||V20250320-0200^^^CHU_BXL^VN"
-    }
+    visit = "V20250320-0200^^^CHU_BXL^VN"
+    with_pv1_17 = {f"|||{visit}": f"|11234567004^LAMBERT^Sophie^^^Dr||{visit}"}
     assert deliver(server, "a01_start_planned.hl7", replace=with_pv1_17) == ("AA", "")
     started = Stay.objects.get()
     assert started.status == StayStatus.OPEN
