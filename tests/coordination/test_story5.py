@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from parcours.coordination.access import access_task
 from parcours.accounts.models import Role
+from parcours.coordination.access import access_task
 from parcours.coordination.actions import referral_send, task_accept, task_reject, task_start
 from parcours.coordination.models import IllegalTransition, TaskEvent, TaskStatus
 from parcours.directory.selectors import ServiceQuery, search_services
