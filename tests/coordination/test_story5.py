@@ -1,6 +1,7 @@
 """Story 5, "the waiting list": parallel referrals to saturated post-cure services, through the
 public actions. One accepts; the two others are cancelled with a message; the accepting service
-joins Nadia's circle of care."""
+joins Nadia's circle of care. Until her admission, an outpatient addiction service keeps her on
+its watch list."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from parcours.accounts.models import Role
 from parcours.coordination.access import access_task
-from parcours.coordination.actions import referral_send, task_accept, task_reject
+from parcours.coordination.actions import referral_send, task_accept, task_reject, task_start
 from parcours.coordination.models import IllegalTransition, TaskEvent, TaskStatus
 from parcours.directory.selectors import ServiceQuery, search_services
 from parcours.messaging.models import Notification
 from parcours.patients.access import Purpose, access_patient
 from parcours.patients.models import CircleMember
+from parcours.transitions.aftercare_actions import contact_record, watch_end, watch_start
+from parcours.transitions.aftercare_selectors import watch_list
+from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -78,10 +83,23 @@ def test_the_waiting_list(claire, nadia_access, postcures, postcure_staff):  # t
     source.refresh_from_db()
     assert source.status == TaskStatus.CANCELLED
 
-
-def test_outpatient_watch_list_is_not_built_yet() -> None:
-    """The outpatient addiction service's watch list (story 5, last sentence) belongs to the
-    transitions area, which has no watch list in this branch: see docs/coordination.md."""
-    from parcours.transitions import models
-
-    assert not hasattr(models, "WatchListEntry")
+    # Until her admission, an outpatient addiction service keeps Nadia on its watch list: Claire,
+    # the circle's referent, starts the watch, which adds the service to the circle.
+    cap = OrganisationFactory(code="cap-ambulatoire", type="addiction_service")
+    yasmine = UserFactory(username="yasmine", role=Role.SOCIAL_WORKER, organisation=cap)
+    assert watch_list(yasmine) == []
+    entry = watch_start(
+        access=nadia_access, organisation=cap, reason="En attente de la post-cure Les Tilleuls."
+    )
+    joined = CircleMember.objects.get(patient=nadia_access.patient, organisation=cap)
+    assert (joined.role, joined.visibility) == ("case_manager", "non_medical")
+    assert [row.entry.pk for row in watch_list(yasmine)] == [entry.pk]
+    yasmine_access = access_patient(yasmine, nadia_access.patient.pk, purpose=Purpose.TREATMENT)
+    contact_record(access=yasmine_access, channel="consultation", note="Entretien hebdomadaire.")
+    assert watch_list(yasmine)[0].last_contact_at is not None
+    # Nadia is admitted at Les Tilleuls: the task starts and the watch ends.
+    task_start(access=access_task(anouk, tilleuls.pk))
+    tilleuls.refresh_from_db()
+    assert tilleuls.status == TaskStatus.IN_PROGRESS
+    watch_end(access=yasmine_access, entry_id=entry.pk, reason="Admise en post-cure Les Tilleuls.")
+    assert watch_list(yasmine) == []

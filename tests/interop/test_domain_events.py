@@ -367,3 +367,47 @@ def test_admission_and_discharge_notify_the_circle(server: RunningServer) -> Non
 def test_reasons_are_translated(language: str, expected: str) -> None:
     with translation.override(language):
         assert reason_text("no_such_stay", {"visit": VISIT}).startswith(expected)
+
+
+def test_a01_beginning_a_planned_stay_sets_its_admitting_physician(server: RunningServer) -> None:
+    doctor = Professional.objects.create(
+        given_name="Sophie", family_name="Lambert", profession="specialist", riziv="11234567004"
+    )
+    deliver(server, "a05_preadmit_planned.hl7")
+    visit = "V20250320-0200^^^CHU_BXL^VN"
+    with_pv1_17 = {f"|||{visit}": f"|11234567004^LAMBERT^Sophie^^^Dr||{visit}"}
+    assert deliver(server, "a01_start_planned.hl7", replace=with_pv1_17) == ("AA", "")
+    started = Stay.objects.get()
+    assert started.status == StayStatus.OPEN
+    assert (started.admitting_physician, started.admitting_physician_name) == (doctor, "")
+
+
+def test_a08_changes_the_admitting_physician(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")
+    other = {
+        "11234567004^LAMBERT^Sophie^^^Dr||V20250312": "22222222222^DUPONT^Jean^^^Dr||V20250312"
+    }
+    assert deliver(server, "a08_update_visit.hl7", replace=other) == ("AA", "")
+    assert stay().admitting_physician_name == "Dr Jean DUPONT"
+    event = stay().events.get(kind="physician")
+    assert event.detail == {"from": "Dr Sophie LAMBERT", "to": "Dr Jean DUPONT"}
+    assert deliver(server, "a08_update_visit.hl7", replace=other)[0] == "AA"  # same: no event
+    assert stay().events.filter(kind="physician").count() == 1
+
+
+def test_a12_is_a_cancelled_transfer_and_a13_clears_the_destination(
+    server: RunningServer,
+) -> None:
+    source = Hl7Source.objects.get()
+    source.discharge_dispositions = {"06": "home"}
+    source.save()
+    deliver(server, "a01_admit.hl7")
+    deliver(server, "a02_transfer.hl7")
+    assert deliver(server, "a12_cancel_transfer.hl7")[0] == "AA"
+    moved, back = stay().events.filter(kind="transferred").order_by("pk")
+    assert not moved.detail.get("cancels_transfer")
+    assert back.detail["cancels_transfer"] is True and back.detail["cancelled_event"] == moved.pk
+    deliver(server, "a03_discharge.hl7")
+    assert stay().destination == "home"
+    assert deliver(server, "a13_cancel_discharge.hl7")[0] == "AA"
+    assert (stay().status, stay().destination, stay().discharge_disposition) == ("open", "", "")

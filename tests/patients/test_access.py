@@ -20,6 +20,7 @@ from parcours.patients.access import (
     Purpose,
     access_patient,
     access_patient_list,
+    accessible_patients,
     break_the_glass,
     break_the_glass_end,
 )
@@ -151,6 +152,21 @@ def test_a_cancelled_stay_opens_nothing(marie, hospital, ward_nurse) -> None:  #
     stay = stay_admit(patient=marie, hospital=hospital, actor=SYSTEM)
     stay_cancel(stay=stay, actor=SYSTEM)
     assert_refused(ward_nurse, marie.pk, "no-relationship")
+
+
+def test_a_planned_stay_lets_the_hospital_team_in(marie, hospital, ward, ward_nurse) -> None:  # type: ignore[no-untyped-def]
+    stay_admit(patient=marie, hospital=hospital, ward=ward, actor=SYSTEM, planned=True)
+    access = access_patient(ward_nurse, marie.pk, purpose=READ)
+    assert (access.basis, access.visibility, access.can_manage) == ("stay", "full", True)
+    assert_allowed_row(ward_nurse, marie, "stay")
+    assert marie.pk in {p.pk for p in accessible_patients(ward_nurse)}
+
+
+def test_a_cancelled_planned_stay_opens_nothing(marie, hospital, ward, ward_nurse) -> None:  # type: ignore[no-untyped-def]
+    stay = stay_admit(patient=marie, hospital=hospital, ward=ward, actor=SYSTEM, planned=True)
+    stay_cancel(stay=stay, actor=SYSTEM)
+    assert_refused(ward_nurse, marie.pk, "no-relationship")
+    assert marie.pk not in {p.pk for p in accessible_patients(ward_nurse)}
 
 
 def test_a_stay_in_another_hospital_opens_nothing(marie, other_hospital_nurse, hospital) -> None:  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import CircleMember, ConsentEvent, MemberRole
 from parcours.transitions.actions import (
     screening_record,
+    stay_cancel,
     stay_discharge,
     stay_expected_discharge_set,
     stay_plan_item_add,
@@ -127,18 +128,14 @@ def test_refused_consent_keeps_the_stay_for_its_team(claire, hospital) -> None: 
     assert [row.stay.pk for row in worklist(user=claire, hospital=hospital).rows] == [stay.pk]
 
 
-def test_planned_admissions_are_listed_when_the_patient_is_reachable(  # type: ignore[no-untyped-def]
+def test_planned_admissions_are_listed_and_cancelled_ones_are_not(  # type: ignore[no-untyped-def]
     claire, hospital
 ) -> None:
     planned = admit(hospital, planned=True)
-    assert worklist(user=claire, hospital=hospital).rows == []
-    add_member(claire, admit(hospital), role=MemberRole.GP, organisation=hospital)
-    # Reachable through the circle (the hospital is a member of the planned patient's circle).
-    CircleMember.objects.create(
-        patient=planned.patient, role=MemberRole.HOSPITAL_REFERENT, organisation=hospital
-    )
-    ids = [row.stay.pk for row in worklist(user=claire, hospital=hospital).rows]
-    assert planned.pk in ids
+    cancelled = admit(hospital, planned=True)
+    stay_cancel(stay=cancelled, actor=FEED)
+    # Access rule 7 lets the hospital team reach the patient of a pre-admission.
+    assert [row.stay.pk for row in worklist(user=claire, hospital=hospital).rows] == [planned.pk]
 
 
 # --- ordering, filters, pages ---------------------------------------------------------------

@@ -22,6 +22,7 @@ from parcours.transitions.actions import (
 )
 from parcours.transitions.models import PlanItemStatus
 from parcours.transitions.worklist import worklist_changed, worklist_topic
+from tests.patients.conftest import gp_luc  # noqa: F401
 from tests.transitions.worklist_helpers import FEED, FRIDAY_AFTERNOON, TUESDAY, admit, days
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,42 @@ def _item(user, stay):  # type: ignore[no-untyped-def]
     from parcours.transitions.actions import stay_plan_item_add
 
     return stay_plan_item_add(access=access(user, stay), stay=stay, label="Call the GP")
+
+
+def test_a_change_in_the_circle_refreshes_the_worklists(  # type: ignore[no-untyped-def]
+    claire,
+    hospital,
+    other_hospital_nurse,
+    gp_luc,  # noqa: F811
+    django_capture_on_commit_callbacks,
+) -> None:
+    from parcours.patients.actions import MemberInput, circle_member_add, circle_member_end
+    from parcours.patients.models import MemberRole
+
+    topic = worklist_topic(hospital.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        planned = admit(hospital, planned=True)
+        discharged = admit(hospital)
+        granted_while_open = access(claire, discharged)
+        stay_discharge(stay=discharged, actor=FEED)
+    mine, elsewhere = Listener(claire.pk), Listener(other_hospital_nurse.pk)
+    mine.topics()  # drain the admissions' events
+
+    with django_capture_on_commit_callbacks(execute=True):
+        gp = circle_member_add(
+            access=access(claire, planned),
+            member=MemberInput(role=MemberRole.GP, professional=gp_luc.professional),
+        )
+    assert mine.topics() == [topic]  # the planned stay's hospital, once
+    with django_capture_on_commit_callbacks(execute=True):
+        circle_member_end(access=access(claire, planned), member_id=gp.pk)
+    assert mine.topics() == [topic]
+    assert topic not in elsewhere.topics()
+
+    # A patient whose stays are all closed has no worklist to refresh.
+    with django_capture_on_commit_callbacks(execute=True):
+        circle_member_add(
+            access=granted_while_open,
+            member=MemberInput(role=MemberRole.GP, professional=gp_luc.professional),
+        )
+    assert mine.topics() == []

@@ -8,7 +8,7 @@ the patient is and what is asked before it can answer. So there are two ways in:
    the need, the reason, the due date and the history of the task. It gets nothing else of the
    record until it accepts and joins the circle (then `access_patient` lets it in);
 2. the **requesting side** — whoever `access_patient(..., purpose=coordination)` lets in, which
-   covers the requester, the circle of care and the hospital team of an open stay.
+   covers the requester, the circle of care and the hospital team of an open or planned stay.
 
 The patient's exclusion of a professional and a refused or withdrawn consent win over the
 receiving side as they win over everything in `access.py`. Not found and not allowed give the

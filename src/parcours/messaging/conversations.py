@@ -122,7 +122,8 @@ def _circle_user_ids(patient: Patient) -> set[int]:
 
 def participants(conversation: Conversation) -> list[User]:
     """Who receives a conversation's messages now. For a patient: the circle's users and earlier
-    authors (a hospital team of an open stay), each kept only if access.py lets them in today."""
+    authors (a hospital team of an open or planned stay), each kept only if access.py lets them
+    in today."""
     if conversation.kind == ConversationKind.DIRECT:
         return list(
             User.objects.filter(

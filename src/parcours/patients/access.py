@@ -10,7 +10,8 @@ Ways in (one condition a line, in this order):
    reviewing the access log or exporting the record for the patient;
 6. an active member of the circle of care (professional, or a care role in the member service's
    or organisation's team) whose visibility is not "nothing": allowed, at that visibility;
-7. a hospital role in the hospital or ward of an open stay: allowed, full;
+7. a hospital role in the hospital or ward of an open or planned stay (a pre-admission: the
+   hospital team prepares the discharge before the patient arrives): allowed, full;
 8. an open break-the-glass of this user: allowed, full, until it expires;
 9. otherwise: refused.
 
@@ -48,6 +49,9 @@ from parcours.patients.models import (
 from parcours.patients.notifications import BREAK_THE_GLASS
 from parcours.transitions.models import Stay, StayStatus
 
+# Rule 7: stays whose hospital team reaches the patient (planned = pre-admission).
+STAY_TEAM_STATUSES = (StayStatus.OPEN, StayStatus.PLANNED)
+
 BREAK_GLASS_DURATION = timedelta(hours=4)
 BREAK_GLASS_MIN_REASON = 15
 
@@ -70,7 +74,7 @@ PURPOSES_DESPITE_WITHDRAWAL = frozenset(
 
 class AccessBasis(models.TextChoices):
     CIRCLE = "circle", _("Member of the circle of care")
-    STAY = "stay", _("Hospital team of an open stay")
+    STAY = "stay", _("Hospital team of an open or planned stay")
     BREAK_GLASS = "break-the-glass", _("Break-the-glass")
 
 
@@ -218,7 +222,7 @@ def _decide(
     )
     visible = [m for m in members if m.visibility != Visibility.NONE]
     hospital_org_ids = [m.organisation_id for m in memberships if m.role in Role.hospital_roles()]
-    stay_team = Stay.objects.filter(patient=patient, status=StayStatus.OPEN).filter(
+    stay_team = Stay.objects.filter(patient=patient, status__in=STAY_TEAM_STATUSES).filter(
         Q(hospital_id__in=hospital_org_ids) | Q(ward_id__in=hospital_org_ids)
     )
     in_stay_team = bool(hospital_org_ids) and stay_team.exists()
@@ -294,7 +298,8 @@ def access_patient(
     """Grant access to one patient for `purpose`, or raise PatientNotFound. Always audited.
 
     `manage=True` asks for the circle manager's rights (change the circle, consent, exclusions,
-    see the access log): referents of the circle and the hospital team of an open stay.
+    see the access log): referents of the circle and the hospital team of an open or planned
+    stay.
     """
     patient = _load(patient_id)
     if user is not None and user.is_authenticated and patient is not None:
@@ -353,7 +358,7 @@ def accessible_patients(user: User | AnonymousUser | None) -> QuerySet[Patient]:
         visibility=Visibility.NONE
     )
     referent = visible_member.filter(is_referent=True)
-    stay = Stay.objects.filter(patient=OuterRef("pk"), status=StayStatus.OPEN).filter(
+    stay = Stay.objects.filter(patient=OuterRef("pk"), status__in=STAY_TEAM_STATUSES).filter(
         Q(hospital_id__in=hospital_org_ids) | Q(ward_id__in=hospital_org_ids)
     )
     glass = BreakGlass.objects.filter(

@@ -17,7 +17,13 @@ from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, Professional, Service
 from parcours.messaging.actions import notification_create
-from parcours.patients.access import PatientAccess, PatientNotFound, Purpose, actor_of
+from parcours.patients.access import (
+    STAY_TEAM_STATUSES,
+    PatientAccess,
+    PatientNotFound,
+    Purpose,
+    actor_of,
+)
 from parcours.patients.identifiers import NATIONAL_SYSTEMS, InvalidIdentifier, check_identifier
 from parcours.patients.models import (
     CircleMember,
@@ -32,6 +38,7 @@ from parcours.patients.models import (
     Visibility,
 )
 from parcours.patients.selectors import DuplicateCandidate, find_duplicates
+from parcours.transitions.models import Stay
 
 
 class PatientError(ValueError):
@@ -352,6 +359,23 @@ def _validate_member(item: MemberInput) -> None:
         raise PatientError(_("The end date is before the start date."))
 
 
+def _worklists_changed(patient: Patient) -> None:
+    """The circle changed: the worklists showing this patient's planned or open stays refresh
+    once the transaction commits (their "no GP" and "circle incomplete" flags may move).
+
+    Import graph: transitions builds on patients (`transitions.worklist` imports
+    `patients.access`), so patients imports the worklist here, at call time, rather than at
+    module level: the lower app never needs the upper one to load. `patients.access` already
+    imports `transitions.models` (models only, no cycle).
+    """
+    from parcours.transitions.worklist import worklist_changed
+
+    for stay in Stay.objects.filter(patient=patient, status__in=STAY_TEAM_STATUSES).only(
+        "pk", "hospital_id"
+    ):
+        worklist_changed(stay)
+
+
 def circle_member_add(*, access: PatientAccess, member: MemberInput) -> CircleMember:
     if not access.can_manage:
         raise PatientNotFound
@@ -390,6 +414,7 @@ def circle_member_add(*, access: PatientAccess, member: MemberInput) -> CircleMe
             what="circle-member",
             detail={"member": created.pk, "role": created.role, "visibility": visibility},
         )
+        _worklists_changed(access.patient)
     return created
 
 
@@ -412,6 +437,7 @@ def circle_member_end(
     _audit(
         access, action=AuditAction.UPDATE, what="circle-member-end", detail={"member": member.pk}
     )
+    _worklists_changed(access.patient)
     return member
 
 

@@ -251,8 +251,12 @@ def stay_start(
     actor: Actor,
     admitted_at: datetime | None = None,
     ward: Organisation | None = None,
+    admitting_physician: Professional | None = None,
+    admitting_physician_name: str = "",
 ) -> Stay:
-    """A planned admission begins (HL7 A01 after A05): due dates follow the real admission."""
+    """A planned admission begins (HL7 A01 after A05): due dates follow the real admission.
+
+    An admitting physician given here replaces the planned one; none given keeps it."""
     stay = _locked(stay)
     if stay.status != StayStatus.PLANNED:
         raise StayError(_("Only a planned admission can begin."))
@@ -262,7 +266,20 @@ def stay_start(
     stay.admitted_at = admitted_at or timezone.now()
     if ward is not None:
         stay.ward = ward
-    stay.save(update_fields=["status", "admitted_at", "ward"])
+    if admitting_physician is not None or admitting_physician_name:
+        stay.admitting_physician = admitting_physician
+        stay.admitting_physician_name = (
+            "" if admitting_physician else admitting_physician_name[:200]
+        )
+    stay.save(
+        update_fields=[
+            "status",
+            "admitted_at",
+            "ward",
+            "admitting_physician",
+            "admitting_physician_name",
+        ]
+    )
     _event(stay, StayEventKind.ADMITTED, actor, at=stay.admitted_at, ward=stay.ward)
     _recompute_due(stay, Anchor.ADMISSION)
     _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-start")
@@ -341,11 +358,18 @@ def stay_cancel(*, stay: Stay, actor: Actor) -> Stay:
 
 @transaction.atomic
 def stay_transfer(
-    *, stay: Stay, ward: Organisation | None, actor: Actor, at: datetime | None = None
+    *,
+    stay: Stay,
+    ward: Organisation | None,
+    actor: Actor,
+    at: datetime | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> Stay:
     """Move an open stay to another ward of its hospital (None: ward unknown).
 
     The plan keeps the items it has: a transfer does not replace the protocol already applied.
+    `detail` is kept on the event (HL7 A12 records `{"cancels_transfer": True}`); its "from"
+    key is always the ward the stay leaves.
     """
     stay = _locked(stay)
     if stay.status not in (StayStatus.OPEN, StayStatus.PLANNED):
@@ -355,27 +379,80 @@ def stay_transfer(
     previous = stay.ward_id
     stay.ward = ward
     stay.save(update_fields=["ward"])
-    _event(stay, StayEventKind.TRANSFERRED, actor, at=at, ward=ward, detail={"from": previous})
-    _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-transfer")
+    _event(
+        stay,
+        StayEventKind.TRANSFERRED,
+        actor,
+        at=at,
+        ward=ward,
+        detail={**(detail or {}), "from": previous},
+    )
+    _audit(
+        actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-transfer", **(detail or {})
+    )
     _publish(stay)
     return stay
 
 
 @transaction.atomic
 def stay_reopen(*, stay: Stay, actor: Actor) -> Stay:
-    """Undo a discharge (entered in error): the follow-up it created is cancelled."""
+    """Undo a discharge (entered in error): the follow-up it created is cancelled, and the
+    destination and disposition it recorded are cleared (the event keeps them)."""
     stay = _locked(stay)
     if stay.status != StayStatus.DISCHARGED:
         raise StayError(_("Only a discharged stay can be reopened."))
+    previous = {"destination": stay.destination, "disposition": stay.discharge_disposition}
     stay.status = StayStatus.OPEN
     stay.discharged_at = None
-    stay.save(update_fields=["status", "discharged_at"])
+    stay.destination = ""
+    stay.discharge_disposition = ""
+    stay.save(update_fields=["status", "discharged_at", "destination", "discharge_disposition"])
     stay.plan_items.filter(
         status=PlanItemStatus.TODO, phase=Phase.AFTER_DISCHARGE, source=PlanItemSource.PROTOCOL
     ).update(status=PlanItemStatus.CANCELLED)
     stay.plan_items.filter(status=PlanItemStatus.TODO, anchor=Anchor.DISCHARGE).update(due_at=None)
-    _event(stay, StayEventKind.REOPENED, actor, ward=stay.ward)
+    _event(stay, StayEventKind.REOPENED, actor, ward=stay.ward, detail=previous)
     _audit(actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-reopen")
+    _publish(stay)
+    return stay
+
+
+@transaction.atomic
+def stay_admitting_physician_set(
+    *,
+    stay: Stay,
+    actor: Actor,
+    admitting_physician: Professional | None = None,
+    admitting_physician_name: str = "",
+) -> Stay:
+    """Set (or clear, with neither) the admitting physician of a planned or open stay: a
+    directory professional, else a name as the hospital sent it (HL7 PV1-17)."""
+    stay = _locked(stay)
+    if not stay.is_active:
+        raise StayError(_("The admitting physician of a closed stay cannot change."))
+    name = "" if admitting_physician is not None else admitting_physician_name[:200]
+    before = (stay.admitting_physician_id, stay.admitting_physician_name)
+    after = (admitting_physician.pk if admitting_physician else None, name)
+    if before == after:
+        return stay
+    previous_label = stay.admitting_physician_label
+    stay.admitting_physician = admitting_physician
+    stay.admitting_physician_name = name
+    stay.save(update_fields=["admitting_physician", "admitting_physician_name"])
+    _event(
+        stay,
+        StayEventKind.PHYSICIAN,
+        actor,
+        ward=stay.ward,
+        detail={"from": previous_label, "to": stay.admitting_physician_label},
+    )
+    _audit(
+        actor=actor,
+        stay=stay,
+        action=AuditAction.UPDATE,
+        what="stay-admitting-physician",
+        physician=after[0],
+    )
     _publish(stay)
     return stay
 

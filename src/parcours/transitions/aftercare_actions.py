@@ -4,8 +4,9 @@ check run by `parcours worker`, and the 30-day readmission check run at every ad
 Rules (docs/followup.md):
 - A watching organisation must be in the patient's circle of care, so that its team reaches the
   patient through `access.py` like everyone else. `watch_start` by a circle manager (a referent,
-  the hospital team of an open stay) adds the organisation to the circle when it is missing, at
-  "non-medical" visibility; anyone else is refused with a message saying whom to ask.
+  the hospital team of an open or planned stay) adds the organisation to the circle when it is
+  missing, at "non-medical" visibility; anyone else is refused with a message saying whom to
+  ask.
 - A watched patient with no contact recorded for PARCOURS_BROKEN_FOLLOWUP_DAYS days (counted
   from the watch start or the last contact, whichever is later) is flagged once; the watching
   team, the circle's referents and the patient's single point of contact are told. The next

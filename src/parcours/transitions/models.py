@@ -156,6 +156,7 @@ class StayEventKind(models.TextChoices):
     REOPENED = "reopened", _("Discharge cancelled")
     REFERENT = "referent", _("Referent changed")
     EXPECTED_DISCHARGE = "expected_discharge", _("Expected discharge changed")
+    PHYSICIAN = "physician", _("Admitting physician changed")
 
 
 class StayEvent(models.Model):

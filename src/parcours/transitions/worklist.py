@@ -1,11 +1,11 @@
 """The liaison team's worklist: the hospital's active stays, soonest discharge first, with flags.
 
 `worklist()` is the only read. It reaches patients through `patients.access.accessible_patients`
-(the "hospital team of an open stay" rule, consent and exclusions included) and writes one audit
-row per listing. Flags are computed for a whole page in a fixed number of queries: SQL
-annotations (`Exists`, counts) for what the database knows, and one batch of directory queries
-(opening hours, closures) for the services a discharge needs. The calendar rule (Friday from
-14:00, weekend, public holiday) comes from `parcours.transitions.calendar`.
+(the "hospital team of an open or planned stay" rule, consent and exclusions included) and
+writes one audit row per listing. Flags are computed for a whole page in a fixed number of
+queries: SQL annotations (`Exists`, counts) for what the database knows, and one batch of
+directory queries (opening hours, closures) for the services a discharge needs. The calendar
+rule (Friday from 14:00, weekend, public holiday) comes from `parcours.transitions.calendar`.
 
 Flag definitions (also in docs/transitions.md, "Worklist"):
 

@@ -43,6 +43,7 @@ from parcours.territory.models import Municipality
 from parcours.transitions.actions import (
     StayError,
     stay_admit,
+    stay_admitting_physician_set,
     stay_cancel,
     stay_discharge,
     stay_expected_discharge_set,
@@ -258,7 +259,15 @@ class DomainActionsPort:
                     raise NotApplicable("stay_exists", {"visit": number}, "PV1^1^19")
                 if existing.patient_id != patient.pk:
                     raise NotApplicable("stay_of_another_patient", {"visit": number}, "PV1^1^19")
-                stay = stay_start(stay=existing, actor=actor, admitted_at=admitted_at, ward=ward)
+                physician, physician_name = self._physician(message)
+                stay = stay_start(
+                    stay=existing,
+                    actor=actor,
+                    admitted_at=admitted_at,
+                    ward=ward,
+                    admitting_physician=physician,
+                    admitting_physician_name=physician_name,
+                )
                 if visit.expected_discharge_time is not None:
                     stay_expected_discharge_set(
                         stay=stay, expected_discharge_at=visit.expected_discharge_time, actor=actor
@@ -326,7 +335,13 @@ class DomainActionsPort:
                 else None
             )
         try:
-            stay_transfer(stay=stay, ward=ward, actor=feed_actor(source), at=message.event_time)
+            stay_transfer(
+                stay=stay,
+                ward=ward,
+                actor=feed_actor(source),
+                at=message.event_time,
+                detail={"cancels_transfer": True, "cancelled_event": last.pk},
+            )
         except StayError as exc:
             raise self._state(exc, message) from exc
         return Outcome.APPLIED
@@ -368,8 +383,9 @@ class DomainActionsPort:
 
     def update(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
         """A08: PID always; with PV1-19 naming an open or planned stay of this patient, also
-        PV1-3 (a ward change is recorded as a transfer) and PV2-9 (expected discharge).
-        A closed or unknown stay leaves the visit part aside."""
+        PV1-3 (a ward change is recorded as a transfer), PV1-17 (admitting physician, when
+        sent and different) and PV2-9 (expected discharge). A closed or unknown stay leaves the
+        visit part aside."""
         patient = self._patient(message, source)
         visit = message.visit
         if visit is None or visit.visit_number is None:
@@ -388,6 +404,14 @@ class DomainActionsPort:
         try:
             if ward is not None and ward.pk != stay.ward_id:
                 stay = stay_transfer(stay=stay, ward=ward, actor=actor, at=message.event_time)
+            physician, physician_name = self._physician(message)
+            if physician is not None or physician_name:
+                stay = stay_admitting_physician_set(
+                    stay=stay,
+                    actor=actor,
+                    admitting_physician=physician,
+                    admitting_physician_name=physician_name,
+                )
             if (
                 visit.expected_discharge_time is not None
                 and visit.expected_discharge_time != stay.expected_discharge_at
