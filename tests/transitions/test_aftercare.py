@@ -342,6 +342,9 @@ def test_story_2_samir_watched_by_a_low_threshold_service_mediator_asked_to_reac
     assert notification.link == f"/followup/patients/{samir.pk}/"
 
 
+# The worker closes its database connections between polls: a transaction-wrapped test
+# would lose its connection (PostgreSQL), so this one commits for real.
+@pytest.mark.django_db(transaction=True)
 def test_parcours_worker_runs_the_check_and_mails_no_patient_detail(
     manage, low_threshold, outreach_worker, mailoutbox
 ):  # type: ignore[no-untyped-def]
