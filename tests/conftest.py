@@ -24,6 +24,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.WHITENOISE_USE_FINDERS = True
     settings.WHITENOISE_AUTOREFRESH = True
 
+    # SQLite tests run on a file, not Django's shared-cache in-memory database: the browser tests
+    # reach it from several threads at once (live server, WebSocket server), and shared-cache
+    # locks fail at once instead of waiting, which can leave a connection stuck in a transaction.
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] == "django.db.backends.sqlite3":
+        default.setdefault("TEST", {})["NAME"] = str(settings.DATA_DIR / "test-database.sqlite3")
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     from django.conf import settings
