@@ -60,6 +60,7 @@ api.add_router("/patients/", "parcours.patients.api.router")
 api.add_router("/coordination/", "parcours.coordination.api.router")
 api.add_router("/transmissions/", "parcours.messaging.transmission_api.router")
 api.add_router("/stays/", "parcours.transitions.stays_api.router")
+api.add_router("/followup/", "parcours.transitions.aftercare_api.router")
 api.add_router("/worklist", "parcours.transitions.worklist_api.router")
 
 

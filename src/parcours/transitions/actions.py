@@ -30,6 +30,7 @@ from parcours.transitions.aftercare_actions import readmission_check
 from parcours.transitions.models import (
     Anchor,
     Destination,
+    LiaisonProtocol,
     Phase,
     PlanItem,
     PlanItemSource,
@@ -367,9 +368,10 @@ def stay_transfer(
 ) -> Stay:
     """Move an open stay to another ward of its hospital (None: ward unknown).
 
-    The plan keeps the items it has: a transfer does not replace the protocol already applied.
-    `detail` is kept on the event (HL7 A12 records `{"cancels_transfer": True}`); its "from"
-    key is always the ward the stay leaves.
+    When the protocol that applies changes (the new ward has its own protocol, or the stay
+    leaves a ward that had one), the plan follows it: see `_plan_follow_protocol`. What changed
+    is kept on the event under "plan". `detail` is kept on the event (HL7 A12 records
+    `{"cancels_transfer": True}`); its "from" key is always the ward the stay leaves.
     """
     stay = _locked(stay)
     if stay.status not in (StayStatus.OPEN, StayStatus.PLANNED):
@@ -377,21 +379,87 @@ def stay_transfer(
     if ward is not None and ward.parent_id != stay.hospital_id:
         raise StayError(_("This ward does not belong to this hospital."))
     previous = stay.ward_id
+    left = protocol_for(hospital_id=stay.hospital_id, ward_id=previous)
     stay.ward = ward
     stay.save(update_fields=["ward"])
-    _event(
-        stay,
-        StayEventKind.TRANSFERRED,
-        actor,
-        at=at,
-        ward=ward,
-        detail={**(detail or {}), "from": previous},
-    )
+    event_detail: dict[str, Any] = {**(detail or {}), "from": previous}
+    if ward is not None and ward.pk != previous:
+        joined = protocol_for(hospital_id=stay.hospital_id, ward_id=ward.pk)
+        if joined is not None and (left is None or joined.pk != left.pk):
+            event_detail["plan"] = _plan_follow_protocol(stay, left=left, joined=joined)
+    _event(stay, StayEventKind.TRANSFERRED, actor, at=at, ward=ward, detail=event_detail)
     _audit(
         actor=actor, stay=stay, action=AuditAction.UPDATE, what="stay-transfer", **(detail or {})
     )
     _publish(stay)
     return stay
+
+
+def _same_item(planned: PlanItem, item: ProtocolItem) -> bool:
+    """A plan item stands for a protocol item: the same protocol item, else the same code (codes
+    are the stable names of the protocols: "the same code is never planned twice"), else, for
+    items without a code, the same phase and the same label in a language both have."""
+    if planned.protocol_item_id == item.pk:
+        return True
+    if item.code or planned.code:
+        return item.code == planned.code
+    shared = set(planned.label) & set(item.label)
+    return planned.phase == item.phase and any(
+        planned.label[lang].strip().casefold() == item.label[lang].strip().casefold()
+        for lang in shared
+    )
+
+
+def _plan_follow_protocol(
+    stay: Stay, *, left: LiaisonProtocol | None, joined: LiaisonProtocol
+) -> dict[str, Any]:
+    """After a transfer, bring the plan in line with the protocol of the new ward.
+
+    - items of `joined` (before discharge: the follow-up is planned at the discharge, from the
+      protocol of the ward then) that the plan does not have yet are added, due from the stay's
+      dates; a cancelled plan item does not count as "has";
+    - done and not-applicable items are never touched;
+    - open protocol items that `joined` does not have are kept, marked `outside_protocol_of`
+      (the team sees them on the plan and closes or keeps them); an open item the new protocol
+      has again loses its mark (back to a ward whose protocol has it);
+    - items added by hand or by a screening are left alone.
+    """
+    wanted = list(joined.items.order_by("phase", "order", "pk"))
+    live = list(stay.plan_items.exclude(status=PlanItemStatus.CANCELLED))
+    missing = [
+        item
+        for item in wanted
+        if item.phase == Phase.BEFORE_DISCHARGE and not any(_same_item(p, item) for p in live)
+    ]
+    added = PlanItem.objects.bulk_create(
+        [
+            _plan_from(
+                stay, item, source=PlanItemSource.PROTOCOL, order=item.order, protocol_item=item
+            )
+            for item in missing
+        ]
+    )
+    marked: list[PlanItem] = []
+    unmarked: list[PlanItem] = []
+    for planned in live:
+        if planned.status != PlanItemStatus.TODO or planned.source != PlanItemSource.PROTOCOL:
+            continue
+        in_joined = any(_same_item(planned, item) for item in wanted)
+        if not in_joined and planned.outside_protocol_of_id != joined.pk:
+            planned.outside_protocol_of = joined
+            marked.append(planned)
+        elif in_joined and planned.outside_protocol_of_id is not None:
+            planned.outside_protocol_of = None
+            unmarked.append(planned)
+    PlanItem.objects.bulk_update(marked + unmarked, ["outside_protocol_of"])
+    return {
+        "protocol_left": left.pk if left is not None else None,
+        "protocol": joined.pk,
+        "added": [item.pk for item in added],
+        "outside_protocol": [item.pk for item in marked],
+        "back_in_protocol": [item.pk for item in unmarked],
+        "done_kept": sum(1 for p in live if p.status == PlanItemStatus.DONE),
+    }
 
 
 @transaction.atomic

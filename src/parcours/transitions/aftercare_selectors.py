@@ -10,7 +10,7 @@ from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from parcours.accounts.models import Membership, Role, User
-from parcours.directory.models import Organisation
+from parcours.directory.models import Organisation, OrganisationType
 from parcours.patients.access import PatientAccess, accessible_patients, referent_user_ids
 from parcours.patients.models import CircleMember, MemberRole, Patient, Visibility
 from parcours.transitions.aftercare_models import (
@@ -84,6 +84,32 @@ def in_circle(patient: Patient, organisation: Organisation) -> bool:
 
 def care_organisations(user: User) -> list[Organisation]:
     return [m.organisation for m in user.active_memberships() if m.role in Role.care_roles()]
+
+
+def refusal_service_organisation_ids(access: PatientAccess) -> list[int]:
+    """Organisations whose services a refusal may name: the circle's and the user's."""
+    ids = {o.pk for o in care_organisations(access.user)}
+    for member in access.patient.circle.select_related("service"):
+        if member.organisation_id:
+            ids.add(member.organisation_id)
+        elif member.service is not None:
+            ids.add(member.service.organisation_id)
+    return sorted(ids)
+
+
+def watch_organisations(access: PatientAccess) -> list[Organisation]:
+    """Organisations the user may start a watch for: their own community organisations, and for
+    a circle manager also the community organisations already in the circle."""
+    hospital_types = {OrganisationType.HOSPITAL, OrganisationType.WARD}
+    mine = [o for o in care_organisations(access.user) if o.type not in hospital_types]
+    if access.can_manage:
+        members = list(access.patient.circle.all())
+        in_circle = Organisation.objects.filter(
+            Q(pk__in=[m.organisation_id for m in members if m.organisation_id])
+            | Q(services__in=[m.service_id for m in members if m.service_id])
+        ).exclude(type__in=hospital_types)
+        mine += [o for o in in_circle.distinct() if o.pk not in {m.pk for m in mine}]
+    return mine
 
 
 def followed_stay(patient: Patient, at: datetime) -> Stay | None:

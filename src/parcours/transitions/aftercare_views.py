@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +15,6 @@ from django.views.decorators.http import require_POST
 from parcours.accounts.models import User
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
-from parcours.directory.models import Organisation, OrganisationType
 from parcours.patients.access import (
     PatientAccess,
     PatientNotFound,
@@ -46,31 +44,6 @@ def _access(request: HttpRequest, pk: int, **kwargs: Any) -> PatientAccess:
         return access_patient(request.user, pk, **kwargs)
     except PatientNotFound as exc:
         raise Http404(_("No patient found.")) from exc
-
-
-def _service_organisations(access: PatientAccess) -> list[int]:
-    """Organisations whose services a refusal may name: the circle's and the user's."""
-    ids = {o.pk for o in selectors.care_organisations(access.user)}
-    for member in access.patient.circle.select_related("service"):
-        if member.organisation_id:
-            ids.add(member.organisation_id)
-        elif member.service is not None:
-            ids.add(member.service.organisation_id)
-    return sorted(ids)
-
-
-def _watch_organisations(access: PatientAccess) -> list[Organisation]:
-    """Organisations the user may start a watch for: their own community organisations, and for
-    a circle manager also the community organisations already in the circle."""
-    hospital_types = {OrganisationType.HOSPITAL, OrganisationType.WARD}
-    mine = [o for o in selectors.care_organisations(access.user) if o.type not in hospital_types]
-    if access.can_manage:
-        in_circle = Organisation.objects.filter(
-            Q(pk__in=[m.organisation_id for m in access.patient.circle.all() if m.organisation_id])
-            | Q(services__in=[m.service_id for m in access.patient.circle.all() if m.service_id])
-        ).exclude(type__in=hospital_types)
-        mine += [o for o in in_circle.distinct() if o.pk not in {m.pk for m in mine}]
-    return mine
 
 
 @login_required
@@ -107,10 +80,12 @@ def _page(
         "patient": access.patient,
         "followup": selectors.patient_followup(access),
         "contact_form": ContactForm(),
-        "refusal_form": RefusalForm(organisation_ids=_service_organisations(access)),
+        "refusal_form": RefusalForm(
+            organisation_ids=selectors.refusal_service_organisation_ids(access)
+        ),
         "reactivate_form": ReactivateForm(),
         "end_form": WatchEndForm(),
-        "watch_form": WatchStartForm(organisations=_watch_organisations(access)),
+        "watch_form": WatchStartForm(organisations=selectors.watch_organisations(access)),
     }
     context.update(forms)
     return render(request, "transitions/aftercare/patient.html", context, status=status)
@@ -156,7 +131,9 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def refusal_add(request: HttpRequest, pk: int) -> HttpResponse:
     access = _post(request, pk, "refusal")
-    form = RefusalForm(request.POST, organisation_ids=_service_organisations(access))
+    form = RefusalForm(
+        request.POST, organisation_ids=selectors.refusal_service_organisation_ids(access)
+    )
     if form.is_valid():
         try:
             actions.refusal_record(access=access, **form.cleaned_data)
@@ -172,7 +149,7 @@ def refusal_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def watch_start(request: HttpRequest, pk: int) -> HttpResponse:
     access = _post(request, pk, "watch")
-    form = WatchStartForm(request.POST, organisations=_watch_organisations(access))
+    form = WatchStartForm(request.POST, organisations=selectors.watch_organisations(access))
     if form.is_valid():
         try:
             actions.watch_start(access=access, **form.cleaned_data)

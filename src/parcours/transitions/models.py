@@ -358,6 +358,16 @@ class PlanItem(ScheduledItem):
     note = models.TextField(_("note"), blank=True, default="")
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set by `stay_transfer`: an open protocol item of the ward the stay left that the new
+    # ward's protocol does not have. Kept (not deleted) so the team decides what to do with it.
+    outside_protocol_of = models.ForeignKey(
+        "LiaisonProtocol",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("not in the protocol of the current ward"),
+    )
 
     class Meta:
         verbose_name = _("plan item")

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from parcours.audit.models import AuditAction
 from parcours.patients.access import PatientAccess, PatientNotFound, Purpose
@@ -39,6 +39,9 @@ class PlanItemOut(Schema):
     responsible_role: str
     done_at: datetime | None
     note: str
+    outside_protocol: bool = Field(
+        description="Planned on a previous ward; the current ward's protocol does not have it."
+    )
 
 
 class PlanOut(Schema):
@@ -122,6 +125,7 @@ def item_out(item: PlanItem) -> PlanItemOut:
         responsible_role=item.responsible_role,
         done_at=item.done_at,
         note=item.note,
+        outside_protocol=item.outside_protocol_of_id is not None,
     )
 
 
