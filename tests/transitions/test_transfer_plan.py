@@ -1,4 +1,4 @@
-# ruff: noqa: F811  (pytest fixtures imported from the patients personas)
+
 """A transfer to a ward with its own liaison protocol: the plan follows the new protocol
 (missing items added, done items kept, the old ward's open items kept and marked)."""
 
