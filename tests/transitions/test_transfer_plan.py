@@ -1,4 +1,3 @@
-
 """A transfer to a ward with its own liaison protocol: the plan follows the new protocol
 (missing items added, done items kept, the old ward's open items kept and marked)."""
 
