@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parcours.audit.models import AuditEvent, AuditOutcome
 from parcours.directory.models import Closure, OpeningHours, Service
@@ -260,8 +260,14 @@ def test_destination_not_recorded(claire, hospital) -> None:  # type: ignore[no-
     assert Flag.DESTINATION_MISSING not in flags_of(claire, soon)
     filtered = worklist(user=claire, hospital=hospital, flags=[Flag.DESTINATION_MISSING])
     assert [row.stay.pk for row in filtered.rows] == [past.pk]
-    labels = dict(filtered.rows[0].badges)
-    assert labels[Flag.DESTINATION_MISSING] == "Destination not recorded"
+    with translation.override("fr"):
+        assert dict(filtered.rows[0].badges)[Flag.DESTINATION_MISSING] == (
+            "Destination non renseignée"
+        )
+    with translation.override("nl"):
+        assert dict(filtered.rows[0].badges)[Flag.DESTINATION_MISSING] == (
+            "Bestemming niet ingevuld"
+        )
 
 
 def test_circle_incomplete_without_a_trusted_person(  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parcours.audit.models import AuditEvent, AuditOutcome
 from parcours.patients.access import Purpose, access_patient
@@ -69,7 +69,9 @@ def discharged(  # type: ignore[no-untyped-def]
 
 
 def ids(user, hospital, **filters) -> list[int]:  # type: ignore[no-untyped-def]
-    return [row.stay.pk for row in discharged_worklist(user=user, hospital=hospital, **filters).rows]
+    return [
+        row.stay.pk for row in discharged_worklist(user=user, hospital=hospital, **filters).rows
+    ]
 
 
 def test_lists_recent_discharges_newest_first(claire, hospital) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +104,10 @@ def test_letter_before_after_or_not_sent(claire, hospital) -> None:  # type: ign
     assert flags[missing.pk] == [DischargedFlag.LETTER_MISSING]
     assert ids(claire, hospital, flags=[DischargedFlag.LETTER_LATE]) == [after.pk]
     assert ids(claire, hospital, flags=[DischargedFlag.LETTER_MISSING]) == [missing.pk]
-    assert page.rows[0].letter_label == "Sent before discharge"
+    with translation.override("fr"):
+        assert page.rows[0].letter_label == "Envoyée avant la sortie"
+    with translation.override("nl"):
+        assert page.rows[2].letter_label == "Niet verstuurd"
 
 
 def test_follow_up_items_and_readmission(claire, hospital) -> None:  # type: ignore[no-untyped-def]
@@ -125,7 +130,9 @@ def test_follow_up_items_and_readmission(claire, hospital) -> None:  # type: ign
     )
     stay_discharge(stay=stay, actor=FEED, discharged_at=timezone.now() - days(4))
     quiet = discharged(claire, hospital, ago=days(2), letter=-timedelta(hours=1))
-    row = next(r for r in discharged_worklist(user=claire, hospital=hospital).rows if r.stay == stay)
+    row = next(
+        r for r in discharged_worklist(user=claire, hospital=hospital).rows if r.stay == stay
+    )
     assert (row.open_items, row.overdue_items, row.readmission_days) == (3, 2, None)
     assert DischargedFlag.FOLLOW_UP_OVERDUE in row.flags
     assert ids(claire, hospital, flags=[DischargedFlag.FOLLOW_UP_OVERDUE]) == [stay.pk]
@@ -137,9 +144,14 @@ def test_follow_up_items_and_readmission(claire, hospital) -> None:  # type: ign
         expected_discharge_at=timezone.now() + days(2),
         actor=FEED,
     )
-    row = next(r for r in discharged_worklist(user=claire, hospital=hospital).rows if r.stay == stay)
+    row = next(
+        r for r in discharged_worklist(user=claire, hospital=hospital).rows if r.stay == stay
+    )
     assert row.readmission_days == 3 and DischargedFlag.READMITTED in row.flags
-    assert ("readmitted", "Readmitted after 3 days") in row.badges
+    with translation.override("en"):
+        assert ("readmitted", "Readmitted after 3 days") in row.badges
+    with translation.override("nl"):
+        assert ("readmitted", "Heropgenomen na 3 dagen") in row.badges
     assert ids(claire, hospital, flags=[DischargedFlag.READMITTED]) == [stay.pk]
     assert quiet.pk in ids(claire, hospital)
 

@@ -61,7 +61,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import audit_record
@@ -516,6 +516,15 @@ class DischargedRow:
     @property
     def letter_label(self) -> str:
         return str(LetterTiming(self.letter).label)
+
+    @property
+    def destination_label(self) -> str:
+        """The destination's label; "" when none is recorded."""
+        destination = self.stay.destination
+        if destination == Destination.HOME:
+            # "Home" alone is the navigation's "Accueil" in the project-wide catalogue.
+            return pgettext("discharge destination", "Home")
+        return str(self.stay.get_destination_display()) if destination else ""
 
     @property
     def badges(self) -> list[tuple[str, str]]:

@@ -136,9 +136,7 @@ def _discharged(page: DischargedPage) -> DischargedOut:
             ward=row.stay.ward.display_name if row.stay.ward else "",
             discharged_at=row.stay.discharged_at,
             destination=row.stay.destination,
-            destination_label=str(row.stay.get_destination_display())
-            if row.stay.destination
-            else "",
+            destination_label=row.destination_label,
             referent=_referent(row.stay),
             liaison_letter_sent_at=row.stay.liaison_letter_sent_at,
             letter=row.letter,

@@ -91,7 +91,7 @@ def read_query(user: User, params: QueryDict | dict[str, Any]) -> WorklistQuery:
     flags = [f for f in flags if f in known]
     return WorklistQuery(
         view=view,
-        days=clamp_days(params.get("days") or DISCHARGED_DAYS),
+        days=clamp_days(params.get("days")),
         hospital=hospital,
         ward=ward,
         referent=referent,
