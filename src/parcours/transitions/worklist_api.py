@@ -62,7 +62,7 @@ class DischargedRowOut(Schema):
     patient: int
     patient_name: str
     ward: str
-    discharged_at: datetime
+    discharged_at: datetime | None
     destination: str
     destination_label: str
     referent: str
