@@ -61,7 +61,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import audit_record
@@ -478,7 +478,7 @@ def _rows(stays: list[Stay]) -> list[WorklistRow]:
 
 
 class View(models.TextChoices):
-    OPEN = "open", _("In hospital")
+    OPEN = "open", pgettext_lazy("worklist view", "In hospital")
     DISCHARGED = "discharged", _("Recently discharged")
 
 
