@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from parcours.accounts.models import Role
 from parcours.audit.actions import Actor
-from parcours.patients.models import Patient
-from parcours.transitions.actions import stay_admit
-from parcours.transitions.models import PlanItemStatus, Stay
+from parcours.patients.models import CircleMember, MemberRole, Patient
+from parcours.transitions.actions import stay_admit, stay_discharge
+from parcours.transitions.models import Destination, PlanItemStatus, Stay
 from parcours.transitions.protocols import liaison_protocol_install_default
 from tests.conftest import PASSWORD
 from tests.factories import OrganisationFactory, UserFactory
@@ -63,6 +63,30 @@ def hospital_with_stays():  # type: ignore[no-untyped-def]
         last_name="Peeters",
         language="nl",
     )
+    # Two recent discharges the team still reaches (the hospital stays in the circle as
+    # hospital referent): one letter sent before the patient left, one not sent.
+    for index, (given, family, letter) in enumerate(
+        [("Anne", "Lambert", True), ("Tom", "Wouters", False)]
+    ):
+        patient = Patient.objects.create(given_name=given, family_name=family)
+        left = now - timedelta(hours=6 + 24 * index)
+        stay = stay_admit(
+            patient=patient,
+            hospital=hospital,
+            ward=ward,
+            admitted_at=left - timedelta(days=4),
+            expected_discharge_at=left,
+            actor=FEED,
+        )
+        CircleMember.objects.create(
+            patient=patient,
+            role=MemberRole.HOSPITAL_REFERENT,
+            organisation=hospital,
+            start_date=timezone.localdate() - timedelta(days=10),
+        )
+        stay_discharge(stay=stay, actor=FEED, discharged_at=left, destination=Destination.HOME)
+        if letter:
+            Stay.objects.filter(pk=stay.pk).update(liaison_letter_sent_at=left - timedelta(hours=2))
     return hospital, claire, bram
 
 
@@ -127,3 +151,34 @@ def test_worklist_and_a_discharge_plan_in_french_and_dutch(  # type: ignore[no-u
     screenshot(page, "5-plan-nl")
     stay = Stay.objects.get(patient__family_name="Claes", hospital=hospital)
     assert stay.plan_items.get(pk=done).status == PlanItemStatus.DONE
+
+
+def test_recently_discharged_in_french_and_dutch(  # type: ignore[no-untyped-def]
+    hospital_with_stays, new_page, live_server, screenshot
+) -> None:
+    _hospital, claire, bram = hospital_with_stays
+
+    page = new_page(locale="fr-BE")
+    log_in(page, live_server, claire.username)
+    page.goto(f"{live_server.url}/worklist/")
+    page.get_by_role("link", name="Sortis récemment").click()
+    page.wait_for_url("**view=discharged**")
+    rows = page.locator("#worklist tbody tr")
+    expect(rows).to_have_count(2)
+    # Newest discharge first; whether the letter left before the patient, in words.
+    assert "Lambert" in rows.nth(0).inner_text()
+    assert "Envoyée avant la sortie" in rows.nth(0).inner_text()
+    assert "Lettre non envoyée" in rows.nth(1).inner_text()
+    screenshot(page, "1-discharged-fr")
+
+    page = new_page(locale="nl-BE")
+    log_in(page, live_server, bram.username)
+    page.goto(f"{live_server.url}/worklist/?view=discharged")
+    page.wait_for_selector("h1:has-text('Werklijst')")
+    # Only the letters that did not leave (htmx refresh of the table).
+    page.locator("summary", has_text="Alleen verblijven met deze signalen tonen").click()
+    page.get_by_label("Brief niet verstuurd").check()
+    expect(page.locator("#worklist tbody tr")).to_have_count(1)
+    assert "Wouters" in page.locator("#worklist").inner_text()
+    assert "flag=letter_missing" in page.url
+    screenshot(page, "2-discharged-nl")

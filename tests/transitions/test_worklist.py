@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from parcours.audit.models import AuditEvent, AuditOutcome
 from parcours.directory.models import Closure, OpeningHours, Service
@@ -214,17 +214,60 @@ def test_no_gp_known(claire, hospital, gp_luc) -> None:  # type: ignore[no-untyp
 
 def test_circle_incomplete(claire, hospital, gp_luc, home_nurse) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     stay = admit(hospital)
+    # No destination recorded yet: the circle is not judged (the old over-firing).
+    assert Flag.CIRCLE_INCOMPLETE not in flags_of(claire, stay)
+    Stay.objects.filter(pk=stay.pk).update(destination=Destination.UNKNOWN)
+    assert Flag.CIRCLE_INCOMPLETE not in flags_of(claire, stay)
+    Stay.objects.filter(pk=stay.pk).update(destination=Destination.NURSING_HOME)
+    # Recorded: no GP and no caregiver make it incomplete.
     assert Flag.CIRCLE_INCOMPLETE in flags_of(claire, stay)
     add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
     add_member(claire, stay, role=MemberRole.CAREGIVER, person_name="Jean Synthetic")
-    # Going home (destination not recorded yet) without home care: still incomplete.
-    assert Flag.CIRCLE_INCOMPLETE in flags_of(claire, stay)
-    Stay.objects.filter(pk=stay.pk).update(destination=Destination.NURSING_HOME)
     assert Flag.CIRCLE_INCOMPLETE not in flags_of(claire, stay)
+    # Going home without home care: incomplete.
     Stay.objects.filter(pk=stay.pk).update(destination=Destination.HOME)
+    assert Flag.CIRCLE_INCOMPLETE in flags_of(claire, stay)
     add_member(claire, stay, role=MemberRole.HOME_NURSE, professional=home_nurse.professional)
     flags = flags_of(claire, stay)
     assert Flag.CIRCLE_INCOMPLETE not in flags and Flag.NO_GP not in flags
+
+
+def test_a_new_stay_is_not_flagged_circle_incomplete(claire, hospital) -> None:  # type: ignore[no-untyped-def]
+    stays = [admit(hospital, expected=timezone.now() + days(n)) for n in (1, 5)]
+    stays.append(admit(hospital, expected=None))
+    page = worklist(user=claire, hospital=hospital, flags=[Flag.CIRCLE_INCOMPLETE])
+    assert page.total == 0
+    # ... though its (empty) circle is incomplete once a destination is recorded.
+    Stay.objects.filter(pk=stays[1].pk).update(destination=Destination.HOME_WITH_SERVICES)
+    page = worklist(user=claire, hospital=hospital, flags=[Flag.CIRCLE_INCOMPLETE])
+    assert [row.stay.pk for row in page.rows] == [stays[1].pk]
+
+
+def test_destination_not_recorded(claire, hospital) -> None:  # type: ignore[no-untyped-def]
+    now = timezone.now()
+    soon = admit(hospital, expected=now + timedelta(hours=40))
+    past = admit(hospital, expected=now - days(1))
+    later = admit(hospital, expected=now + days(3))
+    unknown_date = admit(hospital, expected=None)
+    assert Flag.DESTINATION_MISSING in flags_of(claire, soon)
+    assert Flag.DESTINATION_MISSING in flags_of(claire, past)
+    assert Flag.DESTINATION_MISSING not in flags_of(claire, later)
+    assert Flag.DESTINATION_MISSING not in flags_of(claire, unknown_date)
+    # "Unknown" is no destination either; any real one clears the flag.
+    Stay.objects.filter(pk=soon.pk).update(destination=Destination.UNKNOWN)
+    assert Flag.DESTINATION_MISSING in flags_of(claire, soon)
+    Stay.objects.filter(pk=soon.pk).update(destination=Destination.REHABILITATION)
+    assert Flag.DESTINATION_MISSING not in flags_of(claire, soon)
+    filtered = worklist(user=claire, hospital=hospital, flags=[Flag.DESTINATION_MISSING])
+    assert [row.stay.pk for row in filtered.rows] == [past.pk]
+    with translation.override("fr"):
+        assert dict(filtered.rows[0].badges)[Flag.DESTINATION_MISSING] == (
+            "Destination non renseignée"
+        )
+    with translation.override("nl"):
+        assert dict(filtered.rows[0].badges)[Flag.DESTINATION_MISSING] == (
+            "Bestemming niet ingevuld"
+        )
 
 
 def test_circle_incomplete_without_a_trusted_person(  # type: ignore[no-untyped-def]
@@ -234,6 +277,7 @@ def test_circle_incomplete_without_a_trusted_person(  # type: ignore[no-untyped-
     home_nurse,  # noqa: F811
 ) -> None:
     stay = admit(hospital)
+    Stay.objects.filter(pk=stay.pk).update(destination=Destination.HOME)
     add_member(claire, stay, role=MemberRole.GP, professional=gp_luc.professional)
     add_member(claire, stay, role=MemberRole.HOME_NURSE, professional=home_nurse.professional)
     assert Flag.CIRCLE_INCOMPLETE in flags_of(claire, stay)

@@ -218,3 +218,87 @@ def test_a_change_in_the_circle_refreshes_the_worklists(  # type: ignore[no-unty
             member=MemberInput(role=MemberRole.GP, professional=gp_luc.professional),
         )
     assert mine.topics() == []
+
+
+# --- recently discharged ----------------------------------------------------------------------
+
+
+def _discharged(claire, hospital, *, family_name: str, hours_ago: int, letter_hours: int | None):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from parcours.patients.actions import MemberInput, circle_member_add
+    from parcours.patients.models import MemberRole
+    from parcours.transitions.models import Destination, Stay
+
+    left = timezone.now() - timedelta(hours=hours_ago)
+    stay = admit(hospital, admitted=left - days(4), expected=left, family_name=family_name)
+    circle_member_add(
+        access=access(claire, stay),
+        member=MemberInput(role=MemberRole.HOSPITAL_REFERENT, organisation=hospital),
+    )
+    stay_discharge(stay=stay, actor=FEED, discharged_at=left, destination=Destination.HOME)
+    if letter_hours is not None:
+        Stay.objects.filter(pk=stay.pk).update(
+            liaison_letter_sent_at=left + timedelta(hours=letter_hours)
+        )
+    return stay
+
+
+def test_discharged_view_in_french_and_dutch(claire, hospital, logged_in) -> None:  # type: ignore[no-untyped-def]
+    on_time = _discharged(claire, hospital, family_name="Lambert", hours_ago=5, letter_hours=-2)
+    late = _discharged(claire, hospital, family_name="Wouters", hours_ago=30, letter_hours=6)
+    _discharged(claire, hospital, family_name="Mertens", hours_ago=50, letter_hours=None)
+    _discharged(claire, hospital, family_name="Ancien", hours_ago=24 * 10, letter_hours=None)
+    admit(hospital, family_name="Present")
+    claire.language = "fr"
+    claire.save(update_fields=["language"])
+    client = logged_in(claire)
+    html = client.get("/worklist/?view=discharged").content.decode()
+    assert "Sortis récemment" in html and 'aria-current="page"' in html
+    assert "Lambert" in html and "Wouters" in html and "Mertens" in html
+    assert "Ancien" not in html and "Present" not in html
+    # Newest discharge first; the letter's timing written out.
+    assert html.index("Lambert") < html.index("Wouters") < html.index("Mertens")
+    assert "Envoyée avant la sortie" in html and "Envoyée après la sortie" in html
+    assert "Pas envoyée" in html and "Domicile" in html
+    assert f'data-stay="{late.pk}" data-letter="after"' in html
+    assert 'name="view" value="discharged"' in html
+    html = client.get("/worklist/?view=discharged&days=30").content.decode()
+    assert "Ancien" in html
+    partial = client.get(
+        "/worklist/?view=discharged&flag=letter_late", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert partial.lstrip().startswith('<div id="worklist"') and "view=discharged" in partial
+    assert "Wouters" in partial and "Lambert" not in partial and "Mertens" not in partial
+    claire.language = "nl"
+    claire.save(update_fields=["language"])
+    html = client.get("/worklist/?view=discharged&flag=letter_missing").content.decode()
+    assert "Onlangs ontslagen" in html and "Niet verstuurd" in html and "Mertens" in html
+    assert "Lambert" not in html and f"/stays/{on_time.pk}/" not in html
+    # The open view's tab keeps its own flags.
+    html = client.get("/worklist/").content.decode()
+    assert "Present" in html and "Lambert" not in html
+
+
+def test_discharged_api(claire, hospital, logged_in, luc) -> None:  # type: ignore[no-untyped-def]
+    on_time = _discharged(claire, hospital, family_name="Lambert", hours_ago=5, letter_hours=-2)
+    late = _discharged(claire, hospital, family_name="Wouters", hours_ago=30, letter_hours=6)
+    old = _discharged(claire, hospital, family_name="Ancien", hours_ago=24 * 20, letter_hours=None)
+    client = logged_in(claire)
+    body = client.get("/api/worklist?view=discharged", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["view"] == "discharged" and body["days"] == 7 and body["total"] == 2
+    assert [r["stay"] for r in body["results"]] == [on_time.pk, late.pk]
+    first, second = body["results"]
+    assert first["letter"] == "before" and first["flags"] == []
+    assert first["destination"] == "home" and first["url"] == f"/stays/{on_time.pk}/"
+    assert second["letter"] == "after"
+    assert {"code": "letter_late", "label": "Letter sent after discharge"} in second["flags"]
+    assert first["readmitted_after_days"] is None and "open_follow_up_items" in first
+    body = client.get("/api/worklist?view=discharged&days=30&flag=letter_missing").json()
+    assert [r["stay"] for r in body["results"]] == [old.pk]
+    # Bounded: 0 becomes 1 day, 500 becomes 60.
+    assert client.get("/api/worklist?view=discharged&days=0").json()["days"] == 1
+    assert client.get("/api/worklist?view=discharged&days=500").json()["days"] == 60
+    # The open view is unchanged.
+    assert client.get("/api/worklist").json()["view"] == "open"
+    assert logged_in(luc).get("/api/worklist?view=discharged").status_code == 404

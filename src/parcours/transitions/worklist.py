@@ -12,9 +12,12 @@ Flag definitions (also in docs/transitions.md, "Worklist"):
 - not screened: no `ScreeningRecord` on the stay;
 - fragile: at least one positive screening on the stay;
 - no GP known: no active circle member with the GP role;
-- circle incomplete: no GP, or a discharge home (destination home, home with services, or not
-  recorded yet) with no active home nurse, home-care coordination or home-help member, or no
-  caregiver, trusted person or legal representative;
+- circle incomplete: judged only once a destination is recorded (not empty, not "unknown", not
+  "deceased"): no GP, or a discharge home (home, home with services) with no active home nurse,
+  home-care coordination or home-help member, or no caregiver, trusted person or legal
+  representative;
+- destination not recorded: no destination (empty or "unknown") while the expected discharge is
+  within 2 days or already past (stays without an expected discharge are not flagged);
 - liaison letter not sent: `liaison_letter_sent_at` empty, or (discharged stays) sent after the
   patient left;
 - risky discharge day: the discharge (actual, else expected) falls on Friday from 14:00, a
@@ -25,6 +28,13 @@ Flag definitions (also in docs/transitions.md, "Worklist"):
   holidays included. Services with no opening hours recorded are not judged;
 - no referent: no complex-pathway referent named on the stay;
 - overdue: open plan items whose due date has passed (a count).
+
+`discharged_worklist()` is the "recently discharged" view: the hospital's stays discharged in
+the last N days (1..60), newest first, with whether the liaison letter left before the patient
+(`LetterTiming`), the open and overdue after-discharge items, and the readmission recorded by
+aftercare (`Readmission.previous_stay`). Same access rules and audit as `worklist()`: the
+hospital team, and only patients `accessible_patients` still reaches (a discharge alone opens
+nothing: access rule 7 covers open and planned stays only).
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import audit_record
@@ -59,9 +70,11 @@ from parcours.directory.models import Organisation, OrganisationType, Service
 from parcours.live import publish_to_users
 from parcours.patients.access import Purpose, accessible_patients, actor_of
 from parcours.patients.models import CircleMember, MemberRole
+from parcours.transitions.aftercare_models import Readmission
 from parcours.transitions.calendar import local_time
 from parcours.transitions.models import (
     Destination,
+    Phase,
     PlanItem,
     PlanItemStatus,
     ScreeningRecord,
@@ -72,7 +85,15 @@ from parcours.transitions.models import (
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 ACTIVE_STATUSES = (StayStatus.OPEN, StayStatus.PLANNED)
-HOME_DESTINATIONS = ("", Destination.HOME, Destination.HOME_WITH_SERVICES, Destination.UNKNOWN)
+HOME_DESTINATIONS = (Destination.HOME, Destination.HOME_WITH_SERVICES)
+# No destination yet: the circle cannot be judged, and the team should record one.
+UNRECORDED_DESTINATIONS = ("", Destination.UNKNOWN)
+# Destinations for which the circle is not judged at all.
+UNJUDGED_DESTINATIONS = (*UNRECORDED_DESTINATIONS, Destination.DECEASED)
+DESTINATION_DUE_WITHIN = timedelta(days=2)
+DISCHARGED_DAYS = 7
+DISCHARGED_DAYS_MIN = 1
+DISCHARGED_DAYS_MAX = 60
 HOME_CARE_ROLES = (
     MemberRole.HOME_NURSE,
     MemberRole.HOME_CARE_COORDINATION,
@@ -86,6 +107,7 @@ class Flag(models.TextChoices):
     FRAGILE = "fragile", _("Fragile")
     NO_GP = "no_gp", _("No GP known")
     CIRCLE_INCOMPLETE = "circle_incomplete", _("Circle incomplete")
+    DESTINATION_MISSING = "destination_missing", _("Destination not recorded")
     LETTER_NOT_SENT = "letter_not_sent", _("Liaison letter not sent")
     RISKY_DAY = "risky_day", _("Friday afternoon, weekend or holiday discharge")
     SERVICE_UNREACHABLE = "service_unreachable", _("Service not reachable at discharge")
@@ -100,6 +122,7 @@ SQL_FLAGS = frozenset(
         Flag.FRAGILE,
         Flag.NO_GP,
         Flag.CIRCLE_INCOMPLETE,
+        Flag.DESTINATION_MISSING,
         Flag.LETTER_NOT_SENT,
         Flag.NO_REFERENT,
         Flag.OVERDUE,
@@ -239,13 +262,23 @@ def _conditions() -> dict[str, Q]:
     )
     no_gp = Q(~Exists(_active_member([MemberRole.GP])))
     going_home = Q(destination__in=HOME_DESTINATIONS)
+    unrecorded = Q(destination__in=UNRECORDED_DESTINATIONS)
     return {
         Flag.NOT_SCREENED: Q(~Exists(screened)),
         Flag.FRAGILE: Q(Exists(screened.filter(positive=True))),
         Flag.NO_GP: no_gp,
-        Flag.CIRCLE_INCOMPLETE: no_gp
-        | (going_home & Q(~Exists(_active_member(HOME_CARE_ROLES))))
-        | Q(~Exists(_active_member(PERSON_ROLES))),
+        Flag.CIRCLE_INCOMPLETE: ~Q(destination__in=UNJUDGED_DESTINATIONS)
+        & (
+            no_gp
+            | (going_home & Q(~Exists(_active_member(HOME_CARE_ROLES))))
+            | Q(~Exists(_active_member(PERSON_ROLES)))
+        ),
+        Flag.DESTINATION_MISSING: unrecorded
+        & Q(
+            discharged_at__isnull=True,
+            expected_discharge_at__isnull=False,
+            expected_discharge_at__lte=now + DESTINATION_DUE_WITHIN,
+        ),
         Flag.LETTER_NOT_SENT: Q(liaison_letter_sent_at__isnull=True)
         | Q(discharged_at__isnull=False, liaison_letter_sent_at__gt=F("discharged_at")),
         Flag.NO_REFERENT: Q(referent__isnull=True),
@@ -288,6 +321,12 @@ def _base(
         # Correlated per stay: the access rules run only for this hospital's active stays.
         Exists(accessible_patients(user).filter(pk=OuterRef("patient_id")))
     )
+    return _referent_ward(queryset, user=user, ward=ward, referent=referent)
+
+
+def _referent_ward(
+    queryset: QuerySet[Stay], *, user: User, ward: Organisation | None, referent: str | None
+) -> QuerySet[Stay]:
     if ward is not None:
         queryset = queryset.filter(ward=ward)
     if referent == ReferentFilter.ME:
@@ -383,7 +422,13 @@ def _clamp(page: int, total: int, page_size: int) -> int:
 
 
 def _audit(
-    *, user: User, membership: Membership | None, hospital: Organisation, total: int, page: int
+    *,
+    user: User,
+    membership: Membership | None,
+    hospital: Organisation,
+    total: int,
+    page: int,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     allowed = membership is not None
     audit_record(
@@ -393,7 +438,7 @@ def _audit(
         outcome=AuditOutcome.SUCCESS if allowed else AuditOutcome.DENIED,
         purpose=Purpose.COORDINATION,
         reason="" if allowed else "no-hospital-role",
-        detail={"hospital": hospital.code, "count": total, "page": page},
+        detail={"hospital": hospital.code, "count": total, "page": page, **(extra or {})},
     )
 
 
@@ -408,6 +453,7 @@ def _rows(stays: list[Stay]) -> list[WorklistRow]:
                 (Flag.FRAGILE, stay.wl_fragile),  # type: ignore[attr-defined]
                 (Flag.NO_GP, stay.wl_no_gp),  # type: ignore[attr-defined]
                 (Flag.CIRCLE_INCOMPLETE, stay.wl_circle_incomplete),  # type: ignore[attr-defined]
+                (Flag.DESTINATION_MISSING, stay.wl_destination_missing),  # type: ignore[attr-defined]
                 (Flag.LETTER_NOT_SENT, stay.wl_letter_not_sent),  # type: ignore[attr-defined]
                 (Flag.NO_REFERENT, stay.referent_id is None),
                 (Flag.OVERDUE, stay.wl_overdue > 0),  # type: ignore[attr-defined]
@@ -426,6 +472,257 @@ def _rows(stays: list[Stay]) -> list[WorklistRow]:
             )
         )
     return rows
+
+
+# --- recently discharged ----------------------------------------------------------------------
+
+
+class View(models.TextChoices):
+    OPEN = "open", pgettext_lazy("worklist view", "In hospital")
+    DISCHARGED = "discharged", _("Recently discharged")
+
+
+class LetterTiming(models.TextChoices):
+    BEFORE = "before", _("Sent before discharge")
+    AFTER = "after", _("Sent after discharge")
+    MISSING = "missing", _("Not sent")
+
+
+class DischargedFlag(models.TextChoices):
+    LETTER_LATE = "letter_late", _("Letter sent after discharge")
+    LETTER_MISSING = "letter_missing", _("Letter not sent")
+    FOLLOW_UP_OVERDUE = "follow_up_overdue", _("Overdue follow-up items")
+    READMITTED = "readmitted", _("Readmitted")
+
+
+@dataclass
+class DischargedRow:
+    stay: Stay
+    letter: str
+    open_items: int
+    overdue_items: int
+    readmission_days: int | None
+    flags: list[str]
+
+    @property
+    def patient(self) -> object:
+        return self.stay.patient
+
+    @property
+    def discharged_local(self) -> datetime | None:
+        moment = self.stay.discharged_at
+        return local_time(moment, self.stay.hospital.country) if moment else None
+
+    @property
+    def letter_label(self) -> str:
+        return str(LetterTiming(self.letter).label)
+
+    @property
+    def destination_label(self) -> str:
+        """The destination's label; "" when none is recorded."""
+        destination = self.stay.destination
+        if destination == Destination.HOME:
+            # "Home" alone is the navigation's "Accueil" in the project-wide catalogue.
+            return pgettext("discharge destination", "Home")
+        return str(self.stay.get_destination_display()) if destination else ""
+
+    @property
+    def badges(self) -> list[tuple[str, str]]:
+        labels = dict(DischargedFlag.choices)
+        out = []
+        for code in DischargedFlag.values:
+            if code not in self.flags:
+                continue
+            text = str(labels[code])
+            if code == DischargedFlag.FOLLOW_UP_OVERDUE:
+                text = f"{text} ({self.overdue_items})"
+            elif code == DischargedFlag.READMITTED and self.readmission_days is not None:
+                days = self.readmission_days
+                text = ngettext(
+                    "Readmitted after %(days)s day", "Readmitted after %(days)s days", days
+                ) % {"days": days}
+            out.append((code, text))
+        return out
+
+
+@dataclass
+class DischargedPage:
+    hospital: Organisation
+    rows: list[DischargedRow]
+    number: int
+    page_size: int
+    total: int
+    days: int
+
+    @property
+    def num_pages(self) -> int:
+        return max(math.ceil(self.total / self.page_size), 1)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+
+def clamp_days(value: object) -> int:
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return DISCHARGED_DAYS
+    return min(max(number, DISCHARGED_DAYS_MIN), DISCHARGED_DAYS_MAX)
+
+
+def _after_discharge_items() -> QuerySet[PlanItem]:
+    return PlanItem.objects.filter(
+        stay=OuterRef("pk"), phase=Phase.AFTER_DISCHARGE, status=PlanItemStatus.TODO
+    )
+
+
+def _discharged_conditions() -> dict[str, Q]:
+    now = timezone.now()
+    return {
+        DischargedFlag.LETTER_LATE: Q(liaison_letter_sent_at__gt=F("discharged_at")),
+        DischargedFlag.LETTER_MISSING: Q(liaison_letter_sent_at__isnull=True),
+        DischargedFlag.FOLLOW_UP_OVERDUE: Q(
+            Exists(_after_discharge_items().filter(due_at__lt=now))
+        ),
+        DischargedFlag.READMITTED: Q(Exists(_readmissions())),
+    }
+
+
+def _readmissions() -> QuerySet[Readmission]:
+    return Readmission.objects.filter(previous_stay=OuterRef("pk")).exclude(
+        stay__status=StayStatus.CANCELLED
+    )
+
+
+def _count(queryset: QuerySet[PlanItem]) -> Coalesce:
+    counted = queryset.order_by().values("stay").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def discharged_worklist(
+    *,
+    user: User,
+    hospital: Organisation,
+    days: int = DISCHARGED_DAYS,
+    ward: Organisation | None = None,
+    referent: str | None = None,
+    flags: Sequence[str] | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> DischargedPage:
+    """Stays of `hospital` discharged in the last `days` days (1..60), newest discharge first.
+
+    Same access rules as `worklist()` (hospital role in the hospital or its ward; patients the
+    user may still reach); raises WorklistNotAllowed otherwise. Always audited. A stay must
+    carry every `DischargedFlag` in `flags`. A fixed number of queries whatever the rows.
+    """
+    days = clamp_days(days)
+    memberships = _hospital_memberships(user)
+    if not any(h.pk == hospital.pk for h in _hospitals_of(memberships)):
+        _audit(
+            user=user,
+            membership=None,
+            hospital=hospital,
+            total=0,
+            page=page,
+            extra={"view": View.DISCHARGED, "days": days},
+        )
+        raise WorklistNotAllowed
+    team_ids = [m.organisation_id for m in memberships]
+    membership = next(
+        m for m in memberships if hospital.pk in (m.organisation_id, m.organisation.parent_id)
+    )
+    page_size = min(max(int(page_size), 1), MAX_PAGE_SIZE)
+    now = timezone.now()
+    candidates = _referent_ward(
+        Stay.objects.filter(
+            Q(hospital_id__in=team_ids) | Q(ward_id__in=team_ids),
+            hospital=hospital,
+            status=StayStatus.DISCHARGED,
+            discharged_at__gte=now - timedelta(days=days),
+            discharged_at__lte=now,
+        ).filter(Exists(accessible_patients(user).filter(pk=OuterRef("patient_id")))),
+        user=user,
+        ward=ward,
+        referent=referent,
+    )
+    conditions = _discharged_conditions()
+    for flag in flags or []:
+        if flag in conditions:
+            candidates = candidates.filter(conditions[flag])
+    order = (F("discharged_at").desc(), "-pk")
+    total = candidates.count()
+    number = _clamp(page, total, page_size)
+    start = (number - 1) * page_size
+    page_ids = list(
+        candidates.order_by(*order).values_list("pk", flat=True)[start : start + page_size]
+    )
+    stays = list(
+        Stay.objects.filter(pk__in=page_ids)
+        .annotate(
+            wl_open=_count(_after_discharge_items()),
+            wl_overdue=_count(_after_discharge_items().filter(due_at__lt=now)),
+            wl_readmission=Subquery(_readmissions().order_by("days").values("days")[:1]),
+        )
+        .select_related("patient", "hospital", "ward", "referent")
+        .order_by(*order)
+    )
+    rows = [_discharged_row(stay) for stay in stays]
+    _audit(
+        user=user,
+        membership=membership,
+        hospital=hospital,
+        total=total,
+        page=number,
+        extra={"view": View.DISCHARGED, "days": days},
+    )
+    return DischargedPage(
+        hospital=hospital,
+        rows=rows,
+        number=number,
+        page_size=page_size,
+        total=total,
+        days=days,
+    )
+
+
+def letter_timing(stay: Stay) -> str:
+    """Whether the first liaison letter left before the patient did (discharged stays)."""
+    sent, left = stay.liaison_letter_sent_at, stay.discharged_at
+    if sent is None:
+        return LetterTiming.MISSING
+    if left is not None and sent > left:
+        return LetterTiming.AFTER
+    return LetterTiming.BEFORE
+
+
+def _discharged_row(stay: Stay) -> DischargedRow:
+    letter = letter_timing(stay)
+    overdue = stay.wl_overdue  # type: ignore[attr-defined]
+    readmission = stay.wl_readmission  # type: ignore[attr-defined]
+    flags = [
+        str(code)
+        for code, on in [
+            (DischargedFlag.LETTER_LATE, letter == LetterTiming.AFTER),
+            (DischargedFlag.LETTER_MISSING, letter == LetterTiming.MISSING),
+            (DischargedFlag.FOLLOW_UP_OVERDUE, overdue > 0),
+            (DischargedFlag.READMITTED, readmission is not None),
+        ]
+        if on
+    ]
+    return DischargedRow(
+        stay=stay,
+        letter=letter,
+        open_items=stay.wl_open,  # type: ignore[attr-defined]
+        overdue_items=overdue,
+        readmission_days=readmission,
+        flags=flags,
+    )
 
 
 # --- flags computed in Python, for a batch of stays -----------------------------------------

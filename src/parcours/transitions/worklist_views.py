@@ -14,10 +14,17 @@ from django.utils.translation import gettext as _
 from parcours.accounts.models import User
 from parcours.directory.models import Organisation
 from parcours.transitions.worklist import (
+    DISCHARGED_DAYS,
+    DISCHARGED_DAYS_MAX,
+    DISCHARGED_DAYS_MIN,
     PAGE_SIZE,
+    DischargedFlag,
     Flag,
     ReferentFilter,
+    View,
     WorklistNotAllowed,
+    clamp_days,
+    discharged_worklist,
     worklist,
     worklist_hospitals,
     worklist_topic,
@@ -35,6 +42,12 @@ class WorklistQuery:
     flags: list[str]
     page: int
     page_size: int
+    view: str = View.OPEN
+    days: int = DISCHARGED_DAYS
+
+    @property
+    def discharged(self) -> bool:
+        return self.view == View.DISCHARGED
 
 
 def _int(value: str | None, default: int | None = None) -> int | None:
@@ -71,8 +84,14 @@ def read_query(user: User, params: QueryDict | dict[str, Any]) -> WorklistQuery:
     else:
         raw = params.get("flag") or []
         flags = [raw] if isinstance(raw, str) else list(raw)
-    flags = [f for f in flags if f in Flag.values]
+    view = params.get("view") or View.OPEN
+    if view not in View.values:
+        view = View.OPEN
+    known = DischargedFlag.values if view == View.DISCHARGED else Flag.values
+    flags = [f for f in flags if f in known]
     return WorklistQuery(
+        view=view,
+        days=clamp_days(params.get("days")),
         hospital=hospital,
         ward=ward,
         referent=referent,
@@ -84,17 +103,42 @@ def read_query(user: User, params: QueryDict | dict[str, Any]) -> WorklistQuery:
 
 def _querystring(query: WorklistQuery, **overrides: Any) -> str:
     values: list[tuple[str, Any]] = [("hospital", query.hospital.pk)]
+    view = overrides.get("view", query.view)
+    if view == View.DISCHARGED:
+        values.append(("view", view))
+        if query.days != DISCHARGED_DAYS:
+            values.append(("days", query.days))
     if query.ward is not None:
         values.append(("ward", query.ward.pk))
     if query.referent != ReferentFilter.ANYONE:
         values.append(("referent", query.referent))
-    values.extend(("flag", flag) for flag in query.flags)
+    if view == query.view:
+        values.extend(("flag", flag) for flag in query.flags)
     if query.page_size != PAGE_SIZE:
         values.append(("size", query.page_size))
-    page = overrides.get("page", query.page)
+    page = overrides.get("page", query.page if view == query.view else 1)
     if page and page != 1:
         values.append(("page", page))
     return urlencode(values)
+
+
+def run_query(user: User, query: WorklistQuery) -> Any:
+    """The page of the view asked for (`WorklistPage` or `DischargedPage`)."""
+    common: dict[str, Any] = {
+        "user": user,
+        "hospital": query.hospital,
+        "ward": query.ward,
+        "referent": query.referent,
+        "flags": query.flags,
+        "page": query.page,
+        "page_size": query.page_size,
+    }
+    if query.discharged:
+        return discharged_worklist(days=query.days, **common)
+    return worklist(**common)
+
+
+DAY_CHOICES = (1, 2, 3, 7, 14, 30, DISCHARGED_DAYS_MAX)
 
 
 @login_required
@@ -103,15 +147,7 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
     assert isinstance(user, User)
     query = read_query(user, request.GET)
     try:
-        page = worklist(
-            user=user,
-            hospital=query.hospital,
-            ward=query.ward,
-            referent=query.referent,
-            flags=query.flags,
-            page=query.page,
-            page_size=query.page_size,
-        )
+        page = run_query(user, query)
     except WorklistNotAllowed as exc:
         raise Http404(_("No worklist for you.")) from exc
     context = {
@@ -119,13 +155,21 @@ def worklist_page(request: HttpRequest) -> HttpResponse:
         "query": query,
         "hospitals": worklist_hospitals(user),
         "wards": worklist_wards(query.hospital),
-        "flags": Flag.choices,
+        "flags": DischargedFlag.choices if query.discharged else Flag.choices,
+        "views": View.choices,
+        "day_choices": sorted({*DAY_CHOICES, query.days}),
+        "days_min": DISCHARGED_DAYS_MIN,
+        "days_max": DISCHARGED_DAYS_MAX,
+        "open_qs": _querystring(query, view=View.OPEN),
+        "discharged_qs": _querystring(query, view=View.DISCHARGED),
         "referents": ReferentFilter.choices,
         "topic": worklist_topic(query.hospital.pk),
         "querystring": _querystring(query, page=page.number),
         "previous_qs": _querystring(query, page=page.number - 1),
         "next_qs": _querystring(query, page=page.number + 1),
     }
+    table = "_discharged_table.html" if query.discharged else "_table.html"
     if request.headers.get("HX-Request"):
-        return render(request, "transitions/worklist/_table.html", context)
+        return render(request, f"transitions/worklist/{table}", context)
+    context["table"] = f"transitions/worklist/{table}"
     return render(request, "transitions/worklist/page.html", context)
