@@ -114,6 +114,10 @@ CAPACITY_STALE_DAYS = env.integer("PARCOURS_CAPACITY_STALE_DAYS", 14, minimum=1)
 # Follow-up: a watched patient with no recorded contact for this many days is flagged.
 BROKEN_FOLLOWUP_DAYS = env.integer("PARCOURS_BROKEN_FOLLOWUP_DAYS", 10, minimum=1)
 
+# The hospital team of a stay keeps its access this many days after the discharge, for the
+# follow-up it owns (day-2 call, medication reconciliation, day-30 check). 0: none after.
+STAY_FOLLOWUP_ACCESS_DAYS = env.integer("PARCOURS_STAY_FOLLOWUP_ACCESS_DAYS", 30)
+
 # Sessions end after this much inactivity, and in any case after the absolute limit.
 SESSION_IDLE_MINUTES = env.integer("PARCOURS_SESSION_IDLE_MINUTES", 30, minimum=1)
 SESSION_MAX_HOURS = env.integer("PARCOURS_SESSION_MAX_HOURS", 12, minimum=1)

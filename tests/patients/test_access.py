@@ -145,7 +145,30 @@ def test_hospital_nurse_with_and_without_an_open_stay(marie, hospital, ward, war
     row = assert_allowed_row(ward_nurse, marie, "stay")
     assert (row.role, row.organisation) == ("hospital_liaison_nurse", "chu-test-ger")
     stay_discharge(stay=stay, actor=SYSTEM)
-    assert_refused(ward_nurse, marie.pk, "no-relationship")
+    # The follow-up after discharge is the team's (next test): still in, on the stay.
+    assert access_patient(ward_nurse, marie.pk, purpose=READ).basis == "stay"
+
+
+def test_the_hospital_team_follows_up_for_a_window_after_discharge(  # type: ignore[no-untyped-def]
+    marie, hospital, ward, ward_nurse, settings
+) -> None:
+    settings.STAY_FOLLOWUP_ACCESS_DAYS = 30
+    admitted = timezone.now() - timedelta(days=60)
+    with freeze_time(admitted):
+        stay = stay_admit(patient=marie, hospital=hospital, ward=ward, actor=SYSTEM)
+    with freeze_time(admitted + timedelta(days=4)):
+        stay_discharge(stay=stay, actor=SYSTEM)
+    # Day 29 after discharge: the day-30 check is still the hospital team's.
+    with freeze_time(admitted + timedelta(days=4 + 29)):
+        access = access_patient(ward_nurse, marie.pk, purpose=READ)
+        assert (access.basis, access.visibility) == ("stay", "full")
+        assert marie.pk in {p.pk for p in accessible_patients(ward_nurse)}
+    with freeze_time(admitted + timedelta(days=4 + 31)):
+        assert_refused(ward_nurse, marie.pk, "no-relationship")
+        assert marie.pk not in {p.pk for p in accessible_patients(ward_nurse)}
+    settings.STAY_FOLLOWUP_ACCESS_DAYS = 0
+    with freeze_time(admitted + timedelta(days=5)):
+        assert_refused(ward_nurse, marie.pk, "no-relationship")
 
 
 def test_a_cancelled_stay_opens_nothing(marie, hospital, ward_nurse) -> None:  # type: ignore[no-untyped-def]

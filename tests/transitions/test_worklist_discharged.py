@@ -49,7 +49,8 @@ def discharged(  # type: ignore[no-untyped-def]
     """A stay discharged `ago`, its letter sent `letter` after (negative: before) the discharge.
 
     `keep_access`: the hospital (and the ward) stay in the circle as hospital referent, so their
-    teams still reach the patient after the discharge (access rule 6; rule 7 ends with the stay).
+    teams still reach the patient after the discharge (access rule 6) even when rule 7's
+    follow-up window (PARCOURS_STAY_FOLLOWUP_ACCESS_DAYS) is closed.
     """
     left = timezone.now() - ago
     stay = admit(
@@ -157,10 +158,11 @@ def test_follow_up_items_and_readmission(claire, hospital) -> None:  # type: ign
 
 
 def test_same_access_rules_as_the_open_worklist(  # type: ignore[no-untyped-def]
-    claire, hospital, ward, ward_nurse, other_hospital_nurse, luc
+    claire, hospital, ward, ward_nurse, other_hospital_nurse, luc, settings
 ) -> None:
+    settings.STAY_FOLLOWUP_ACCESS_DAYS = 0
     reachable = discharged(claire, hospital, ward=ward)
-    # The team lost rule 7 with the discharge and is not in the circle: not listed.
+    # No follow-up window: the team lost rule 7 with the discharge and is not in the circle.
     unreachable = discharged(claire, hospital, keep_access=False)
     elsewhere = discharged(claire, hospital)
     Stay.objects.filter(pk=elsewhere.pk).update(ward=None)
@@ -175,6 +177,9 @@ def test_same_access_rules_as_the_open_worklist(  # type: ignore[no-untyped-def]
     denied = AuditEvent.objects.filter(what="worklist").order_by("-seq").first()
     assert denied is not None and denied.outcome == AuditOutcome.DENIED
     assert denied.detail["view"] == "discharged"
+    # Within the follow-up window (default 30 days) rule 7 still lets the team in.
+    settings.STAY_FOLLOWUP_ACCESS_DAYS = 30
+    assert unreachable.pk in ids(claire, hospital)
 
 
 def test_referent_filter_and_audit(claire, hospital, referent_nadia) -> None:  # type: ignore[no-untyped-def]

@@ -11,7 +11,9 @@ Ways in (one condition a line, in this order):
 6. an active member of the circle of care (professional, or a care role in the member service's
    or organisation's team) whose visibility is not "nothing": allowed, at that visibility;
 7. a hospital role in the hospital or ward of an open or planned stay (a pre-admission: the
-   hospital team prepares the discharge before the patient arrives): allowed, full;
+   hospital team prepares the discharge before the patient arrives), or of a stay discharged
+   less than PARCOURS_STAY_FOLLOWUP_ACCESS_DAYS ago (the follow-up the team owns: day-2 call
+   to day-30 check): allowed, full;
 8. an open break-the-glass of this user: allowed, full, until it expires;
 9. otherwise: refused.
 
@@ -22,8 +24,9 @@ Every call writes an audit row, refusals included. Call these functions outside 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -49,8 +52,20 @@ from parcours.patients.models import (
 from parcours.patients.notifications import BREAK_THE_GLASS
 from parcours.transitions.models import Stay, StayStatus
 
-# Rule 7: stays whose hospital team reaches the patient (planned = pre-admission).
+# Rule 7: stays whose hospital team reaches the patient (planned = pre-admission), and, for
+# the follow-up after discharge, discharged stays for STAY_FOLLOWUP_ACCESS_DAYS (see stay_team_q).
 STAY_TEAM_STATUSES = (StayStatus.OPEN, StayStatus.PLANNED)
+
+
+def stay_team_q(now: datetime | None = None) -> Q:
+    """Rule 7's stays: open or planned, or discharged within the follow-up access window."""
+    days = settings.STAY_FOLLOWUP_ACCESS_DAYS
+    current = Q(status__in=STAY_TEAM_STATUSES)
+    if days <= 0:
+        return current
+    since = (now or timezone.now()) - timedelta(days=days)
+    return current | Q(status=StayStatus.DISCHARGED, discharged_at__gte=since)
+
 
 BREAK_GLASS_DURATION = timedelta(hours=4)
 BREAK_GLASS_MIN_REASON = 15
@@ -222,7 +237,7 @@ def _decide(
     )
     visible = [m for m in members if m.visibility != Visibility.NONE]
     hospital_org_ids = [m.organisation_id for m in memberships if m.role in Role.hospital_roles()]
-    stay_team = Stay.objects.filter(patient=patient, status__in=STAY_TEAM_STATUSES).filter(
+    stay_team = Stay.objects.filter(stay_team_q(), patient=patient).filter(
         Q(hospital_id__in=hospital_org_ids) | Q(ward_id__in=hospital_org_ids)
     )
     in_stay_team = bool(hospital_org_ids) and stay_team.exists()
@@ -358,7 +373,7 @@ def accessible_patients(user: User | AnonymousUser | None) -> QuerySet[Patient]:
         visibility=Visibility.NONE
     )
     referent = visible_member.filter(is_referent=True)
-    stay = Stay.objects.filter(patient=OuterRef("pk"), status__in=STAY_TEAM_STATUSES).filter(
+    stay = Stay.objects.filter(stay_team_q(now), patient=OuterRef("pk")).filter(
         Q(hospital_id__in=hospital_org_ids) | Q(ward_id__in=hospital_org_ids)
     )
     glass = BreakGlass.objects.filter(
