@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.resource import Resource as FhirModel
 
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError
+from parcours.interop.fhir.errors import FhirError, Kind
 
 Json = dict[str, Any]
 
@@ -90,7 +91,12 @@ def resource_type(name: str) -> ResourceType:
 
     found = REGISTRY.get(name)
     if found is None:
-        raise FhirError(404, "not-supported", f"Resource type {name[:64]!r} is not supported.")
+        raise FhirError(
+            404,
+            "not-supported",
+            _("The resource type %(name)s is not supported.") % {"name": name[:64]},
+            kind=Kind.UNSUPPORTED_TYPE,
+        )
     return found
 
 

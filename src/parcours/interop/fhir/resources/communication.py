@@ -22,13 +22,14 @@ from typing import Any
 
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.communication import Communication as CommunicationModel
 
 from parcours.accounts.models import User
 from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import not_found, unprocessable
+from parcours.interop.fhir.errors import must_refer_to, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
 from parcours.interop.fhir.resources.common import NS, coding, compact, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
@@ -254,19 +255,19 @@ def ids_param() -> SearchParam:
 def create(ctx: Context, resource: Json) -> Json:
     if resource.get("status") != "completed":
         raise unprocessable(
-            "A new Communication has the status completed.", ["Communication.status"]
+            _("A new Communication has the status completed."), ["Communication.status"]
         )
     subject_ref = str((resource.get("subject") or {}).get("reference", ""))
     patient_id = params.reference_id(subject_ref, "Patient") if subject_ref else None
     if patient_id is None:
-        raise unprocessable(
-            "Communication.subject must refer to a Patient.", ["Communication.subject"]
-        )
+        raise must_refer_to("Communication.subject", "Patient")
     texts = [p.get("contentString") for p in resource.get("payload") or []]
     if not texts or any(not isinstance(t, str) for t in texts):
         raise unprocessable(
-            "Communication.payload is one or more contentString (attachments are posted from "
-            "the conversation page).",
+            _(
+                "Communication.payload is one or more contentString (attachments are posted "
+                "from the conversation page)."
+            ),
             ["Communication.payload"],
         )
     sender_ref = str((resource.get("sender") or {}).get("reference", ""))
@@ -275,7 +276,7 @@ def create(ctx: Context, resource: Json) -> Json:
         professional is None or params.reference_id(sender_ref, "Practitioner") != professional.pk
     ):
         raise unprocessable(
-            "Communication.sender is the Practitioner of the account posting it (or absent).",
+            _("Communication.sender is the Practitioner of the account posting it (or absent)."),
             ["Communication.sender"],
         )
     access = patient_access(
