@@ -169,6 +169,14 @@ def test_no_token(client) -> None:  # type: ignore[no-untyped-def]
         assert (status, kind(outcome), text(outcome)) == (401, "authentication-required", message)
         assert outcome["issue"][0]["code"] == "login" and content_language == language
 
+    # A bad token is refused earlier, by the account middleware: translated, no Parcours code.
+    response = client.get(
+        "/fhir/Organization", HTTP_AUTHORIZATION="Bearer nope", HTTP_ACCEPT_LANGUAGE="nl"
+    )
+    outcome = json.loads(response.content)
+    assert response.status_code == 401 and outcome["issue"][0]["code"] == "login"
+    assert outcome["issue"][0]["diagnostics"] == "Het API-token is ongeldig of ingetrokken."
+
 
 @pytest.mark.django_db
 def test_illegal_task_transition(client, nurse_claire, marie_circle, receiver, directory) -> None:  # type: ignore[no-untyped-def]
