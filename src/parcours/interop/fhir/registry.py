@@ -106,6 +106,41 @@ def all_types() -> list[ResourceType]:
     return sorted(REGISTRY.values(), key=lambda r: r.name)
 
 
+def register_directory_type(
+    *,
+    name: str,
+    model: type[FhirModel],
+    queryset: QuerySet[Any],
+    to_fhir: Callable[[Context, Any], Json],
+    search_params: Sequence[SearchParam],
+    includes: Sequence[Include] = (),
+    distinct: bool = False,
+    documentation: str = "",
+) -> ResourceType:
+    """Register a model-backed directory resource type: read and search over `queryset` (not
+    patient-linked, so no access rule), mapped by `to_fhir`. `distinct` when a search
+    parameter joins a many-valued relation (identifiers)."""
+
+    def read(ctx: Context, resource_id: str) -> Json:
+        return to_fhir(ctx, object_or_404(queryset, name, resource_id))
+
+    def search(ctx: Context, q: Q) -> Found:
+        matches = queryset.filter(q)
+        return Found(matches.distinct() if distinct else matches, to_fhir)
+
+    return register(
+        ResourceType(
+            name=name,
+            model=model,
+            read=read,
+            search=search,
+            search_params={param.name: param for param in search_params},
+            includes={include.param: include for include in includes},
+            documentation=documentation,
+        )
+    )
+
+
 def object_or_404(queryset: QuerySet[Any], resource_type: str, resource_id: str) -> Model:
     from parcours.interop.fhir.errors import not_found
 

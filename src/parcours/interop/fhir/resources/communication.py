@@ -31,7 +31,7 @@ from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
 from parcours.interop.fhir.errors import must_refer_to, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
-from parcours.interop.fhir.resources.common import NS, coding, compact, reference
+from parcours.interop.fhir.resources.common import NS, coding, compact, person, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
 from parcours.messaging.conversation_actions import (
     InvalidMessage,
@@ -53,16 +53,6 @@ TRANSMISSION = "transmission-"
 KIND = f"{NS}/CodeSystem/transmission-kind"
 STATE = f"{NS}/StructureDefinition/transmission-state"
 CATEGORY_MESSAGE = f"{NS}/CodeSystem/communication-category"
-
-
-def _person(user: User | None) -> Json | None:
-    if user is None:
-        return None
-    name = user.get_full_name() or user.get_username()
-    professional = getattr(user, "professional", None)
-    if professional is not None:
-        return reference("Practitioner", professional.pk, name)
-    return {"display": name}
 
 
 def _messages() -> QuerySet[ConversationMessage]:
@@ -97,7 +87,7 @@ def message_to_fhir(message: ConversationMessage) -> Json:
             "category": [{"coding": [coding(CATEGORY_MESSAGE, "conversation-message")]}],
             "subject": reference("Patient", message.conversation.patient_id),
             "sent": message.created_at.isoformat(),
-            "sender": _person(message.author),
+            "sender": person(message.author),
             "payload": payload,
         }
     )
@@ -107,7 +97,7 @@ def copy_to_fhir(copy: TransmissionRecipient) -> Json:
     transmission = copy.transmission
     member = copy.circle_member
     if copy.user is not None:
-        recipient = _person(copy.user)
+        recipient = person(copy.user)
     elif member is not None:
         recipient = {"display": member.display_name}
     else:
@@ -125,7 +115,7 @@ def copy_to_fhir(copy: TransmissionRecipient) -> Json:
             "sent": transmission.created_at.isoformat(),
             "received": copy.delivered_at.isoformat() if copy.delivered_at else None,
             "recipient": [recipient] if recipient else [],
-            "sender": _person(transmission.sender),
+            "sender": person(transmission.sender),
             "language": copy.language,
             "payload": [{"contentString": copy.body}],
         }

@@ -22,7 +22,6 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from fhir.resources.R4B.task import Task as TaskModel
 
-from parcours.accounts.models import User
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.coordination.access import (
@@ -57,7 +56,7 @@ from parcours.interop.fhir.errors import (
     unprocessable,
 )
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
-from parcours.interop.fhir.resources.common import NS, coding, compact, reference
+from parcours.interop.fhir.resources.common import NS, coding, compact, person, reference
 from parcours.interop.fhir.resources.scope import patient_access
 from parcours.patients.access import Purpose, accessible_patients, actor_of
 from parcours.patients.models import ConsentEvent, ConsentStatus, Exclusion
@@ -77,21 +76,11 @@ def _queryset() -> QuerySet[Task]:
     )
 
 
-def _person(user: User | None) -> Json | None:
-    if user is None:
-        return None
-    name = user.get_full_name() or user.get_username()
-    professional = getattr(user, "professional", None)
-    if professional is not None:
-        return reference("Practitioner", professional.pk, name)
-    return {"display": name}
-
-
 def to_fhir(ctx: Context, task: Task) -> Json:
     if task.owner_service is not None:
         owner = reference("HealthcareService", task.owner_service_id, task.owner_label)
     else:
-        owner = _person(task.owner_user)
+        owner = person(task.owner_user)
     output = []
     if task.outcome:
         output.append({"type": {"text": "outcome"}, "valueString": task.outcome})
@@ -112,7 +101,7 @@ def to_fhir(ctx: Context, task: Task) -> Json:
             "encounter": reference("Encounter", task.stay_id),
             "authoredOn": task.created_at.isoformat(),
             "lastModified": task.updated_at.isoformat(),
-            "requester": _person(task.requester),
+            "requester": person(task.requester),
             "owner": owner,
             "reasonCode": {"text": task.reason} if task.reason else None,
             "restriction": (
