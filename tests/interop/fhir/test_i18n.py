@@ -11,6 +11,7 @@ from django.test import Client
 from fhirpy import SyncFHIRClient
 from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
 
+from parcours.accounts.actions import api_token_create, api_token_revoke
 from parcours.accounts.models import Role
 from parcours.interop.fhir.errors import ERROR_SYSTEM
 from tests.factories import UserFactory
@@ -169,13 +170,58 @@ def test_no_token(client) -> None:  # type: ignore[no-untyped-def]
         assert (status, kind(outcome), text(outcome)) == (401, "authentication-required", message)
         assert outcome["issue"][0]["code"] == "login" and content_language == language
 
-    # A bad token is refused earlier, by the account middleware: translated, no Parcours code.
-    response = client.get(
-        "/fhir/Organization", HTTP_AUTHORIZATION="Bearer nope", HTTP_ACCEPT_LANGUAGE="nl"
-    )
+
+def refused_early(response: Any) -> tuple[int, Outcome, str]:
+    """(status, OperationOutcome, Content-Language) of a refusal by the account middleware."""
+    assert response["Content-Type"].startswith(FHIR_JSON)
     outcome = json.loads(response.content)
-    assert response.status_code == 401 and outcome["issue"][0]["code"] == "login"
-    assert outcome["issue"][0]["diagnostics"] == "Het API-token is ongeldig of ingetrokken."
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert outcome["issue"][0]["diagnostics"] == text(outcome)
+    return response.status_code, outcome, response["Content-Language"]
+
+
+@pytest.mark.django_db
+def test_unknown_or_revoked_token(client, nurse_claire) -> None:  # type: ignore[no-untyped-def]
+    """Refused by the account middleware before the FHIR views run, yet in the same form."""
+    issued = api_token_create(user=nurse_claire, name="old bridge")
+    api_token_revoke(token=issued.token)
+    expected = {
+        "fr": "Le jeton d'API n'est pas valide ou a été révoqué.",
+        "nl": "Het API-token is ongeldig of ingetrokken.",
+    }
+    for raw in ("nope", issued.raw):
+        for language, message in expected.items():
+            response = client.get(
+                "/fhir/Organization",
+                HTTP_AUTHORIZATION=f"Bearer {raw}",
+                HTTP_ACCEPT_LANGUAGE=f"{language}-BE",
+            )
+            status, outcome, content_language = refused_early(response)
+            assert (status, kind(outcome), text(outcome)) == (401, "invalid-token", message)
+            assert outcome["issue"][0]["code"] == "login" and content_language == language
+            assert 'error="invalid_token"' in response["WWW-Authenticate"]
+
+
+@pytest.mark.django_db
+def test_session_user_without_second_factor(client, helene) -> None:  # type: ignore[no-untyped-def]
+    """An administrator who has not enrolled a second factor, browsing /fhir/ in a session."""
+    client.force_login(helene)
+    expected = {
+        "fr": "L'authentification à deux facteurs doit d'abord être configurée.",
+        "nl": "Tweestapsverificatie moet eerst worden ingesteld.",
+    }
+    for language, message in expected.items():
+        response = client.get("/fhir/Patient/1", HTTP_ACCEPT_LANGUAGE=language)
+        status, outcome, content_language = refused_early(response)
+        assert (status, kind(outcome), text(outcome)) == (403, "two-factor-required", message)
+        assert outcome["issue"][0]["code"] == "forbidden" and content_language == language
+        assert "WWW-Authenticate" not in response
+    # Without Accept-Language: the administrator's saved language.
+    helene.language = "nl"
+    helene.save(update_fields=["language"])
+    status, outcome, content_language = refused_early(client.get("/fhir/metadata"))
+    assert (status, content_language) == (403, "nl")
+    assert text(outcome) == expected["nl"]
 
 
 @pytest.mark.django_db

@@ -16,11 +16,12 @@ before anything else runs, so domain errors (already translated by their app) an
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -29,12 +30,15 @@ from django.utils.translation import trans_real
 from parcours.directory.interchange.fhir import BASE
 
 ERROR_SYSTEM = f"{BASE}/CodeSystem/fhir-error"
+CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 
 
 class Kind:
     """Our error kinds (`details.coding[0].code`); documented in docs/interop.md."""
 
     AUTHENTICATION_REQUIRED = "authentication-required"
+    INVALID_TOKEN = "invalid-token"  # noqa: S105 (an error code, not a secret)
+    TWO_FACTOR_REQUIRED = "two-factor-required"
     CSRF_FAILED = "csrf-failed"
     FORBIDDEN = "forbidden"
     UNKNOWN_RESOURCE = "unknown-resource"
@@ -148,6 +152,38 @@ def operation_outcome(
 ) -> dict[str, Any]:
     issue = Issue(code, kind, str(text), "", list(expression or []))
     return {"resourceType": "OperationOutcome", "issue": [issue.as_json()]}
+
+
+def fhir_response(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> HttpResponse:
+    """A FHIR JSON answer (resource, Bundle or OperationOutcome)."""
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=status,
+        content_type=CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def refusal(
+    request: HttpRequest,
+    status: int,
+    code: str,
+    text: str | Promise,
+    *,
+    kind: str,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The OperationOutcome answer of a refusal made before the FHIR views run (the account
+    middleware: revoked token, missing second factor), in the language the views would
+    negotiate; `text` should be lazy so that it is translated here."""
+    language = negotiated_language(request)
+    with translation.override(language):
+        error = FhirError(status, code, text, kind=kind, headers=headers)
+    response = fhir_response(error.outcome(), error.status, error.headers)
+    response.headers["Content-Language"] = language
+    return response
 
 
 def not_found(resource_type: str, resource_id: str) -> FhirError:

@@ -21,7 +21,13 @@ from django.views.decorators.csrf import csrf_exempt
 
 from parcours.accounts.models import User
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, Kind, negotiated_language, operation_outcome
+from parcours.interop.fhir.errors import (
+    FhirError,
+    Kind,
+    fhir_response,
+    negotiated_language,
+    operation_outcome,
+)
 from parcours.interop.fhir.operations.capabilities import capabilities
 from parcours.interop.fhir.operations.create import create
 from parcours.interop.fhir.operations.read import read
@@ -32,19 +38,7 @@ from parcours.interop.fhir.registry import resource_type
 
 logger = logging.getLogger(__name__)
 
-CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 MAX_BODY = 5 * 1024 * 1024
-
-
-def fhir_response(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        content_type=CONTENT_TYPE,
-        headers=headers,
-    )
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
