@@ -100,6 +100,15 @@ def test_admin_must_set_up_two_factor_before_anything_else(client: Client, helen
     assert client.get(reverse("home")).status_code == 200
 
 
+def test_api_answers_an_admin_without_second_factor_in_json(client: Client, helene) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(helene)
+    response = client.get("/api/me", HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "detail": "L'authentification à deux facteurs doit d'abord être configurée."
+    }
+
+
 def test_user_with_two_factor_needs_the_code_to_finish_login(client: Client, claire) -> None:  # type: ignore[no-untyped-def]
     device = totp_device_start(user=claire)
     device.confirmed_at = device.created_at

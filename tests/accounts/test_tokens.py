@@ -64,7 +64,9 @@ def test_no_credentials_is_401(client: Client) -> None:
 
 def test_error_message_follows_the_language(client: Client) -> None:
     response = client.get("/api/me", HTTP_AUTHORIZATION="Bearer x", HTTP_ACCEPT_LANGUAGE="nl")
-    assert response.json()["detail"] == "Het API-token is ongeldig of ingetrokken."
+    assert response.json() == {"detail": "Het API-token is ongeldig of ingetrokken."}
+    assert response["Content-Type"] == "application/json"
+    assert response["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
 def test_session_api_writes_need_csrf(claire) -> None:  # type: ignore[no-untyped-def]

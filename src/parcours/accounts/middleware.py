@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from parcours.accounts.actions import api_token_authenticate
 
@@ -20,8 +21,33 @@ Handler = Callable[[HttpRequest], HttpResponse]
 
 SESSION_ACTIVITY_KEY = "parcours_last_activity"
 SESSION_STARTED_KEY = "parcours_session_started"
+TOKEN_REFUSED = gettext_lazy("The API token is invalid or has been revoked.")
+TWO_FACTOR_FIRST = gettext_lazy("Two-factor authentication must be set up first.")
 # Refresh the activity stamp at most this often, so a busy session is not a write per request.
 ACTIVITY_RESOLUTION_SECONDS = 60
+
+
+def _is_fhir(request: HttpRequest) -> bool:
+    return request.path.startswith("/fhir/")
+
+
+def _fhir_refusal(request: HttpRequest, status: int) -> HttpResponse:
+    """401 (unknown or revoked token) or 403 (second factor missing) for a FHIR client, which
+    expects an OperationOutcome for every error: made by the FHIR server's own builder, with
+    its Parcours error code and in its negotiated language. Imported here, not at the top, as
+    the FHIR package imports the accounts app."""
+    from parcours.interop.fhir.errors import Kind, refusal
+
+    if status == 401:
+        return refusal(
+            request,
+            401,
+            "login",
+            TOKEN_REFUSED,
+            kind=Kind.INVALID_TOKEN,
+            headers={"WWW-Authenticate": 'Bearer realm="parcours-fhir", error="invalid_token"'},
+        )
+    return refusal(request, 403, "forbidden", TWO_FACTOR_FIRST, kind=Kind.TWO_FACTOR_REQUIRED)
 
 
 class SessionExpiryMiddleware:
@@ -60,20 +86,11 @@ class BearerTokenMiddleware:
         request.auth_method = "session"  # type: ignore[attr-defined]
         if header[:7].lower() == "bearer ":
             user = api_token_authenticate(raw=header[7:].strip())
-            if user is None and request.path.startswith("/fhir/"):
-                # FHIR clients expect an OperationOutcome for every error.
-                message = _("The API token is invalid or has been revoked.")
-                issue = {"severity": "error", "code": "login", "diagnostics": message}
-                outcome = {"resourceType": "OperationOutcome", "issue": [issue]}
-                return JsonResponse(
-                    outcome,
-                    status=401,
-                    content_type="application/fhir+json",
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                )
+            if user is None and _is_fhir(request):
+                return _fhir_refusal(request, 401)
             if user is None:
                 return JsonResponse(
-                    {"detail": _("The API token is invalid or has been revoked.")},
+                    {"detail": str(TOKEN_REFUSED)},
                     status=401,
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
                 )
@@ -120,10 +137,10 @@ class TwoFactorMiddleware:
             and user.requires_two_factor
             and not user.has_two_factor
         ):
-            if request.path.startswith(("/api/", "/fhir/")):
-                return JsonResponse(
-                    {"detail": _("Two-factor authentication must be set up first.")}, status=403
-                )
+            if _is_fhir(request):
+                return _fhir_refusal(request, 403)
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": str(TWO_FACTOR_FIRST)}, status=403)
             messages.warning(
                 request, _("Your role requires two-factor authentication. Please set it up now.")
             )

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from parcours.audit.models import AuditEvent
 from parcours.coordination.models import Task
+from parcours.interop.fhir.errors import ERROR_SYSTEM
 from parcours.messaging.models import ConversationMessage
 from parcours.patients.models import CircleMember, ConsentEvent, Patient, PatientIdentifier
 from parcours.transitions.models import ScreeningRecord
@@ -176,6 +177,9 @@ def check(response: Any, before: tuple[int, ...]) -> None:
     body = json.loads(response.content)
     if response.status_code >= 400:
         assert body["resourceType"] == "OperationOutcome"
+        for issue in body["issue"]:  # a stable code and a message, whatever went wrong
+            assert issue["details"]["coding"][0]["system"] == ERROR_SYSTEM
+            assert issue["details"]["text"] and issue["diagnostics"]
         assert counts() == before  # never a partial write
 
 

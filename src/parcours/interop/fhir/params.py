@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from parcours.interop.fhir.context import Context
 from parcours.interop.fhir.errors import invalid
@@ -56,7 +57,7 @@ def boolean(name: str, description: str, path: str) -> SearchParam:
         parts = []
         for value in values:
             if value not in ("true", "false"):
-                raise invalid(f"{name} is true or false.", [name])
+                raise invalid(_("%(name)s is true or false.") % {"name": name}, [name])
             parts.append(Q(**{path: value == "true"}))
         return _any(parts)
 
@@ -78,7 +79,7 @@ def token(name: str, description: str, match: Callable[[str | None, str], Q | No
             else:
                 system, value = None, raw
             if not system and not value:
-                raise invalid(f"{name} needs a value.", [name])
+                raise invalid(_("%(name)s needs a value.") % {"name": name}, [name])
             q = match(system, value.strip())
             if q is not None:
                 parts.append(q)
@@ -105,7 +106,11 @@ def reference(name: str, description: str, target: str, path: str) -> SearchPara
         for raw in values:
             pk = reference_id(raw, target)
             if pk is None:
-                raise invalid(f"{name} is a reference such as {target}/123.", [name])
+                raise invalid(
+                    _("%(name)s is a reference such as %(example)s.")
+                    % {"name": name, "example": f"{target}/123"},
+                    [name],
+                )
             parts.append(Q(**{path: pk}))
         return _any(parts)
 
@@ -115,7 +120,7 @@ def reference(name: str, description: str, target: str, path: str) -> SearchPara
 def reference_id(raw: str, target: str) -> int | None:
     text = raw.strip().rstrip("/")
     if "/" in text:
-        kind, _, number = text.rpartition("/")
+        kind, _sep, number = text.rpartition("/")
         if kind.rsplit("/", 1)[-1] != target:
             return None
         text = number
@@ -139,7 +144,9 @@ def date_range(raw: str, name: str) -> tuple[str, date, date]:
     """The prefix and the first and last day a partial date (YYYY, YYYY-MM, YYYY-MM-DD) covers."""
     found = DATE_RE.match(raw)
     if found is None:
-        raise invalid(f"{name} is a date such as 1944-02-14, 1944-02 or ge1944.", [name])
+        raise invalid(
+            _("%(name)s is a date such as 1944-02-14, 1944-02 or ge1944.") % {"name": name}, [name]
+        )
     prefix, year_text, month_text, day_text = found.groups()
     try:
         year = int(year_text)
@@ -152,7 +159,10 @@ def date_range(raw: str, name: str) -> tuple[str, date, date]:
         else:
             first, last = date(year, 1, 1), date(year, 12, 31)
     except ValueError:
-        raise invalid(f"{name}: {raw[:20]!r} is not a real date.", [name]) from None
+        raise invalid(
+            _("%(name)s: %(value)s is not a real date.") % {"name": name, "value": raw[:20]},
+            [name],
+        ) from None
     return prefix or "eq", first, last
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.resource import Resource as FhirModel
 
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError
+from parcours.interop.fhir.errors import FhirError, Kind
 
 Json = dict[str, Any]
 
@@ -90,7 +91,12 @@ def resource_type(name: str) -> ResourceType:
 
     found = REGISTRY.get(name)
     if found is None:
-        raise FhirError(404, "not-supported", f"Resource type {name[:64]!r} is not supported.")
+        raise FhirError(
+            404,
+            "not-supported",
+            _("The resource type %(name)s is not supported.") % {"name": name[:64]},
+            kind=Kind.UNSUPPORTED_TYPE,
+        )
     return found
 
 
@@ -98,6 +104,41 @@ def all_types() -> list[ResourceType]:
     from parcours.interop.fhir import resources  # noqa: F401
 
     return sorted(REGISTRY.values(), key=lambda r: r.name)
+
+
+def register_directory_type(
+    *,
+    name: str,
+    model: type[FhirModel],
+    queryset: QuerySet[Any],
+    to_fhir: Callable[[Context, Any], Json],
+    search_params: Sequence[SearchParam],
+    includes: Sequence[Include] = (),
+    distinct: bool = False,
+    documentation: str = "",
+) -> ResourceType:
+    """Register a model-backed directory resource type: read and search over `queryset` (not
+    patient-linked, so no access rule), mapped by `to_fhir`. `distinct` when a search
+    parameter joins a many-valued relation (identifiers)."""
+
+    def read(ctx: Context, resource_id: str) -> Json:
+        return to_fhir(ctx, object_or_404(queryset, name, resource_id))
+
+    def search(ctx: Context, q: Q) -> Found:
+        matches = queryset.filter(q)
+        return Found(matches.distinct() if distinct else matches, to_fhir)
+
+    return register(
+        ResourceType(
+            name=name,
+            model=model,
+            read=read,
+            search=search,
+            search_params={param.name: param for param in search_params},
+            includes={include.param: include for include in includes},
+            documentation=documentation,
+        )
+    )
 
 
 def object_or_404(queryset: QuerySet[Any], resource_type: str, resource_id: str) -> Model:

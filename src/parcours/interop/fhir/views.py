@@ -15,11 +15,19 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from parcours.accounts.models import User
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, operation_outcome
+from parcours.interop.fhir.errors import (
+    FhirError,
+    Kind,
+    fhir_response,
+    negotiated_language,
+    operation_outcome,
+)
 from parcours.interop.fhir.operations.capabilities import capabilities
 from parcours.interop.fhir.operations.create import create
 from parcours.interop.fhir.operations.read import read
@@ -30,19 +38,7 @@ from parcours.interop.fhir.registry import resource_type
 
 logger = logging.getLogger(__name__)
 
-CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 MAX_BODY = 5 * 1024 * 1024
-
-
-def fhir_response(
-    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
-) -> HttpResponse:
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=status,
-        content_type=CONTENT_TYPE,
-        headers=headers,
-    )
 
 
 def _no_response(request: HttpRequest) -> HttpResponse:
@@ -59,41 +55,58 @@ def _context(request: HttpRequest) -> Context:
         raise FhirError(
             401,
             "login",
-            "Authentication required: send Authorization: Bearer <API token>.",
+            _("Authentication required: send Authorization: Bearer <API token>."),
+            kind=Kind.AUTHENTICATION_REQUIRED,
             headers={"WWW-Authenticate": 'Bearer realm="parcours-fhir"'},
         )
     unsafe = request.method not in ("GET", "HEAD", "OPTIONS")
     by_session = getattr(request, "auth_method", "session") == "session"
     csrf = CsrfViewMiddleware(_no_response)
     if unsafe and by_session and csrf.process_view(request, _no_response, (), {}):
-        raise FhirError(403, "forbidden", "CSRF check failed: use a Bearer token.")
+        raise FhirError(
+            403,
+            "forbidden",
+            _("CSRF check failed: use a Bearer token."),
+            kind=Kind.CSRF_FAILED,
+        )
     assert isinstance(user, User)
     return Context(user=user, base=_base(request))
 
 
 def _body(request: HttpRequest) -> Any:
     if not request.body:
-        raise FhirError(400, "invalid", "The body is empty: send a FHIR resource.")
+        raise FhirError(
+            400, "invalid", _("The body is empty: send a FHIR resource."), kind=Kind.INVALID_BODY
+        )
     content_type = request.content_type or ""
     if content_type not in ("application/fhir+json", "application/json"):
         raise FhirError(
-            415, "not-supported", "Send application/fhir+json (JSON is the only format)."
+            415,
+            "not-supported",
+            _("Send application/fhir+json (JSON is the only format)."),
+            kind=Kind.UNSUPPORTED_MEDIA_TYPE,
         )
     raw = request.body
     if len(raw) > MAX_BODY:
-        raise FhirError(413, "too-costly", "The body is too large.")
+        raise FhirError(413, "too-costly", _("The body is too large."), kind=Kind.BODY_TOO_LARGE)
     try:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise FhirError(400, "invalid", "The body is not valid JSON in UTF-8.") from None
+        raise FhirError(
+            400, "invalid", _("The body is not valid JSON in UTF-8."), kind=Kind.INVALID_BODY
+        ) from None
     # No database stores NUL in text, nor lone surrogates ("\ud800" is valid JSON).
     dumped = json.dumps(body, ensure_ascii=False)
     try:
         dumped.encode("utf-8")
     except UnicodeEncodeError:
-        raise FhirError(400, "invalid", "The body contains an invalid character.") from None
+        raise FhirError(
+            400, "invalid", _("The body contains an invalid character."), kind=Kind.INVALID_BODY
+        ) from None
     if "\\u0000" in dumped:
-        raise FhirError(400, "invalid", "The body contains a NUL character.")
+        raise FhirError(
+            400, "invalid", _("The body contains a NUL character."), kind=Kind.INVALID_BODY
+        )
     return body
 
 
@@ -111,28 +124,46 @@ def _check_format(request: HttpRequest) -> None:
             token in accept for token in ("json", "*/*", "application/*")
         )
     if not acceptable:
-        raise FhirError(406, "not-supported", "Only JSON (application/fhir+json) is served.")
+        raise FhirError(
+            406,
+            "not-supported",
+            _("Only JSON (application/fhir+json) is served."),
+            kind=Kind.NOT_ACCEPTABLE,
+        )
 
 
 def _guarded(handler: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
+        language = negotiated_language(request)
+        with translation.override(language):
+            response = answer(request, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
+
+    def answer(request: HttpRequest, **kwargs: str) -> HttpResponse:
         try:
             _check_format(request)
             return handler(request, **kwargs)
         except FhirError as error:
             return fhir_response(error.outcome(), error.status, error.headers)
         except RequestDataTooBig:
-            return fhir_response(operation_outcome("too-costly", "The body is too large."), 413)
+            outcome = operation_outcome(
+                "too-costly", Kind.BODY_TOO_LARGE, _("The body is too large.")
+            )
+            return fhir_response(outcome, 413)
         except SuspiciousOperation:
-            return fhir_response(operation_outcome("invalid", "The request is malformed."), 400)
+            outcome = operation_outcome(
+                "invalid", Kind.MALFORMED_REQUEST, _("The request is malformed.")
+            )
+            return fhir_response(outcome, 400)
         except Exception:
             logger.exception("FHIR %s %s failed", request.method, request.path)
             if settings.DEBUG and getattr(settings, "FHIR_RAISE", False):
                 raise
-            return fhir_response(
-                operation_outcome("exception", "The server could not answer this request."),
-                500,
+            outcome = operation_outcome(
+                "exception", Kind.SERVER_ERROR, _("The server could not answer this request.")
             )
+            return fhir_response(outcome, 500)
 
     view.__name__ = handler.__name__
     view.__doc__ = handler.__doc__
@@ -143,7 +174,8 @@ def _method_not_allowed(allowed: list[str]) -> FhirError:
     return FhirError(
         405,
         "not-supported",
-        f"Use {', '.join(allowed)} here.",
+        _("Use %(methods)s here.") % {"methods": ", ".join(allowed)},
+        kind=Kind.METHOD_NOT_ALLOWED,
         headers={"Allow": ", ".join(allowed)},
     )
 
@@ -173,7 +205,12 @@ def type_level(request: HttpRequest, type_name: str) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         params = [(key, value) for key, values in request.GET.lists() for value in values]
         if any("\x00" in key or "\x00" in value for key, value in params):
-            raise FhirError(400, "invalid", "A parameter contains a NUL character.")
+            raise FhirError(
+                400,
+                "invalid",
+                _("A parameter contains a NUL character."),
+                kind=Kind.MALFORMED_REQUEST,
+            )
         return fhir_response(search(ctx, type_name, params))
     if request.method == "POST":
         created = create(ctx, type_name, _body(request))
@@ -196,4 +233,6 @@ def instance_level(request: HttpRequest, type_name: str, resource_id: str) -> Ht
 
 @_guarded
 def unknown(request: HttpRequest, rest: str = "") -> HttpResponse:
-    raise FhirError(404, "not-supported", "There is nothing at this address.")
+    raise FhirError(
+        404, "not-supported", _("There is nothing at this address."), kind=Kind.NO_ENDPOINT
+    )

@@ -7,9 +7,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, invalid
+from parcours.interop.fhir.errors import FhirError, Kind, invalid
 from parcours.interop.fhir.registry import Json, ResourceType, resource_type
 
 DEFAULT_COUNT = 20
@@ -25,7 +26,7 @@ def _integer(params: Sequence[tuple[str, str]], name: str, default: int, maximum
         return default
     raw = values[-1].strip()
     if not raw.isdigit() or len(raw) > 9:
-        raise invalid(f"{name} is a whole number, 0 or more.", [name])
+        raise invalid(_("%(name)s is a whole number, 0 or more.") % {"name": name}, [name])
     return min(int(raw), maximum)
 
 
@@ -34,22 +35,28 @@ def build_filter(ctx: Context, resource: ResourceType, params: Sequence[tuple[st
     for key, value in params:
         if key in IGNORED or key in CONTROL:
             continue
-        name, _, modifier = key.partition(":")
+        name, _sep, modifier = key.partition(":")
         param = resource.search_params.get(name)
         if param is None:
             raise FhirError(
                 400,
                 "not-supported",
-                f"{resource.name} has no search parameter {key[:64]!r}.",
+                _("%(type)s has no search parameter %(name)s.")
+                % {"type": resource.name, "name": key[:64]},
+                kind=Kind.UNKNOWN_SEARCH_PARAMETER,
                 expression=[key[:64]],
             )
         if modifier and modifier not in param.modifiers:
             raise FhirError(
-                400, "not-supported", f"Modifier {key[:64]!r} is not supported.", expression=[key]
+                400,
+                "not-supported",
+                _("The modifier of %(name)s is not supported.") % {"name": key[:64]},
+                kind=Kind.UNSUPPORTED_MODIFIER,
+                expression=[key[:64]],
             )
         values = [v.strip() for v in value.split(",") if v.strip()]
         if not values:
-            raise invalid(f"{name} needs a value.", [name])
+            raise invalid(_("%(name)s needs a value.") % {"name": name}, [name])
         q &= param.to_q(ctx, values, modifier)
     return q
 
@@ -59,8 +66,8 @@ def _includes(resource: ResourceType, params: Sequence[tuple[str, str]]) -> list
     for key, value in params:
         if key != "_include":
             continue
-        source, _, rest = value.partition(":")
-        name, _, target = rest.partition(":")
+        source, _sep, rest = value.partition(":")
+        name, _sep, target = rest.partition(":")
         include = resource.includes.get(name) if source == resource.name else None
         if include is not None and target and target != include.target:
             include = None
@@ -68,7 +75,8 @@ def _includes(resource: ResourceType, params: Sequence[tuple[str, str]]) -> list
             raise FhirError(
                 400,
                 "not-supported",
-                f"_include={value[:64]} is not supported.",
+                _("_include=%(value)s is not supported.") % {"value": value[:64]},
+                kind=Kind.UNSUPPORTED_INCLUDE,
                 expression=["_include"],
             )
         found.append((name, include))
@@ -82,7 +90,11 @@ def search(ctx: Context, type_name: str, params: Sequence[tuple[str, str]]) -> J
     summary = [v for k, v in params if k == "_summary"]
     if summary and summary[-1] != "count":
         raise FhirError(
-            400, "not-supported", "Only _summary=count is supported.", expression=["_summary"]
+            400,
+            "not-supported",
+            _("Only _summary=count is supported."),
+            kind=Kind.UNSUPPORTED_SUMMARY,
+            expression=["_summary"],
         )
     includes = _includes(resource, params)
     found = resource.search(ctx, build_filter(ctx, resource, params))

@@ -14,12 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction as db_transaction
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.bundle import Bundle as BundleModel
 
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, invalid
+from parcours.interop.fhir.errors import FhirError, Kind, invalid
 from parcours.interop.fhir.operations.create import create
 from parcours.interop.fhir.operations.update import update
 from parcours.interop.fhir.registry import Json
@@ -66,18 +67,30 @@ def _plan(entries: list[Json]) -> list[tuple[int, str, str, str | None, Json, st
         full_url = str(entry.get("fullUrl") or "")
         if method not in ("POST", "PUT"):
             raise FhirError(
-                400, "not-supported", "Only POST and PUT entries are supported.", expression=where
+                400,
+                "not-supported",
+                _("Only POST and PUT entries are supported."),
+                kind=Kind.TRANSACTION_ENTRY,
+                expression=where,
             )
         if not isinstance(resource, dict):
-            raise invalid("Each entry needs a resource.", where)
+            raise invalid(_("Each entry needs a resource."), where, kind=Kind.TRANSACTION_ENTRY)
         parts = url.split("/")
         if (method == "POST" and len(parts) != 1) or (method == "PUT" and len(parts) != 2):
-            raise invalid("request.url must be Type for POST and Type/id for PUT.", where)
+            raise invalid(
+                _("request.url must be Type for POST and Type/id for PUT."),
+                where,
+                kind=Kind.TRANSACTION_ENTRY,
+            )
         if parts[0] != resource.get("resourceType"):
-            raise invalid("request.url and resourceType do not match.", where)
+            raise invalid(
+                _("request.url and resourceType do not match."), where, kind=Kind.TRANSACTION_ENTRY
+            )
         if full_url:
             if full_url in full_urls:
-                raise invalid("Two entries have the same fullUrl.", where)
+                raise invalid(
+                    _("Two entries have the same fullUrl."), where, kind=Kind.TRANSACTION_ENTRY
+                )
             full_urls.add(full_url)
         planned.append(
             (index, method, parts[0], parts[1] if method == "PUT" else None, resource, full_url)
@@ -99,8 +112,10 @@ def _process(ctx: Context, entries: list[Json]) -> list[Json]:
             unknown = refs - known
             if unknown:
                 raise invalid(
-                    f"Reference {sorted(unknown)[0][:80]} points to no entry.",
+                    _("The reference %(reference)s points to no entry.")
+                    % {"reference": sorted(unknown)[0][:80]},
                     [f"Bundle.entry[{index}]"],
+                    kind=Kind.UNRESOLVED_REFERENCE,
                 )
             if refs - set(resolved):
                 waiting.append((index, method, type_name, resource_id, resource, full_url))
@@ -116,9 +131,7 @@ def _process(ctx: Context, entries: list[Json]) -> list[Json]:
                     result = update(ctx, type_name, resource_id, body)
                     status = "200 OK"
             except FhirError as error:
-                error.expression = [f"Bundle.entry[{index}]", *error.expression]
-                error.diagnostics = f"Entry {index}: {error.diagnostics}"
-                raise
+                raise error.in_entry(index) from None
             location = f"{result['resourceType']}/{result['id']}"
             if full_url:
                 resolved[full_url] = location
@@ -128,25 +141,39 @@ def _process(ctx: Context, entries: list[Json]) -> list[Json]:
                 "response": {"status": status, "location": location},
             }
         if not progress:
-            raise invalid("The entries refer to each other in a circle.", ["Bundle.entry"])
+            raise invalid(
+                _("The entries refer to each other in a circle."),
+                ["Bundle.entry"],
+                kind=Kind.CIRCULAR_REFERENCES,
+            )
         pending = waiting
     return [results[index] for index in sorted(results)]
 
 
 def _checked_entries(body: Any) -> list[Json]:
     if isinstance(body, dict) and body.get("resourceType") != "Bundle":
-        raise invalid("POST a Bundle of type transaction here.", ["resourceType"])
+        raise invalid(
+            _("POST a Bundle of type transaction here."),
+            ["resourceType"],
+            kind=Kind.NOT_A_TRANSACTION,
+        )
     bundle = validated("Bundle", BundleModel, body)
     if bundle.get("type") != "transaction":
         raise FhirError(
             400,
             "not-supported",
-            "Only transaction Bundles are supported.",
+            _("Only transaction Bundles are supported."),
+            kind=Kind.NOT_A_TRANSACTION,
             expression=["Bundle.type"],
         )
     entries: list[Json] = bundle.get("entry") or []
     if len(entries) > MAX_ENTRIES:
-        raise FhirError(413, "too-costly", f"At most {MAX_ENTRIES} entries.")
+        raise FhirError(
+            413,
+            "too-costly",
+            _("A transaction has at most %(count)s entries.") % {"count": MAX_ENTRIES},
+            kind=Kind.TRANSACTION_TOO_LARGE,
+        )
     return entries
 
 
@@ -162,7 +189,11 @@ def transaction(ctx: Context, body: Any) -> Json:
             what="fhir-transaction",
             outcome=AuditOutcome.DENIED,
             reason=error.code,
-            detail={"status": error.status, "diagnostics": error.diagnostics[:200]},
+            detail={
+                "status": error.status,
+                "kind": error.kind,
+                "diagnostics": error.diagnostics[:200],
+            },
         )
         raise
     return {"resourceType": "Bundle", "type": "transaction-response", "entry": done}

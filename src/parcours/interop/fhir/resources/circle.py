@@ -17,13 +17,14 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.careteam import CareTeam as CareTeamModel
 from fhir.resources.R4B.relatedperson import RelatedPerson as RelatedPersonModel
 
 from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import not_found, unprocessable
+from parcours.interop.fhir.errors import must_refer_to, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, register
 from parcours.interop.fhir.resources.common import (
     BCP47,
@@ -104,8 +105,11 @@ def _person_role(resource: Json) -> str:
             if (system, value) in FROM_V3:
                 return str(FROM_V3[(system, value)])
     raise unprocessable(
-        f"RelatedPerson.relationship needs a {CIRCLE_ROLE} code: caregiver, trusted_person or "
-        "legal_representative.",
+        _(
+            "RelatedPerson.relationship needs a %(system)s code: caregiver, trusted_person or "
+            "legal_representative."
+        )
+        % {"system": CIRCLE_ROLE},
         ["RelatedPerson.relationship"],
     )
 
@@ -116,7 +120,7 @@ def _date(value: Any, where: str) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise unprocessable("Give a full date (YYYY-MM-DD).", [where]) from None
+        raise unprocessable(_("Give a full date (YYYY-MM-DD)."), [where]) from None
 
 
 def create_related_person(ctx: Context, resource: Json) -> Json:
@@ -124,9 +128,7 @@ def create_related_person(ctx: Context, resource: Json) -> Json:
     patient_ref = str((resource.get("patient") or {}).get("reference", ""))
     patient_id = params.reference_id(patient_ref, "Patient")
     if patient_id is None:
-        raise unprocessable(
-            "RelatedPerson.patient must refer to a Patient.", ["RelatedPerson.patient"]
-        )
+        raise must_refer_to("RelatedPerson.patient", "Patient")
     names = resource.get("name") or [{}]
     name = str(
         names[0].get("text")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from parcours.directory.interchange.fhir import BASE, CS_ORGANISATION_TYPE, CS_PROFESSION
 from parcours.directory.models import ChannelKind, ContactChannel
 from parcours.i18n import localized
 from parcours.patients.export import LOCAL_ROLES
 from parcours.territory.models import Municipality
+
+if TYPE_CHECKING:
+    from parcours.accounts.models import User
 
 Json = dict[str, Any]
 
@@ -90,3 +93,15 @@ def reference(resource_type: str, pk: int | None, display: str = "") -> Json | N
 def compact(resource: Json) -> Json:
     """Drop empty elements: FHIR forbids empty strings, lists and objects."""
     return {k: v for k, v in resource.items() if v not in (None, "", [], {})}
+
+
+def person(user: User | None) -> Json | None:
+    """A user as sender, requester or owner: a reference to their Practitioner when they
+    have a directory record, else just their name."""
+    if user is None:
+        return None
+    name = user.get_full_name() or user.get_username()
+    professional = getattr(user, "professional", None)
+    if professional is not None:
+        return reference("Practitioner", professional.pk, name)
+    return {"display": name}

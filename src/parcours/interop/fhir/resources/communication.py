@@ -22,15 +22,16 @@ from typing import Any
 
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.communication import Communication as CommunicationModel
 
 from parcours.accounts.models import User
 from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import not_found, unprocessable
+from parcours.interop.fhir.errors import must_refer_to, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
-from parcours.interop.fhir.resources.common import NS, coding, compact, reference
+from parcours.interop.fhir.resources.common import NS, coding, compact, person, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
 from parcours.messaging.conversation_actions import (
     InvalidMessage,
@@ -52,16 +53,6 @@ TRANSMISSION = "transmission-"
 KIND = f"{NS}/CodeSystem/transmission-kind"
 STATE = f"{NS}/StructureDefinition/transmission-state"
 CATEGORY_MESSAGE = f"{NS}/CodeSystem/communication-category"
-
-
-def _person(user: User | None) -> Json | None:
-    if user is None:
-        return None
-    name = user.get_full_name() or user.get_username()
-    professional = getattr(user, "professional", None)
-    if professional is not None:
-        return reference("Practitioner", professional.pk, name)
-    return {"display": name}
 
 
 def _messages() -> QuerySet[ConversationMessage]:
@@ -96,7 +87,7 @@ def message_to_fhir(message: ConversationMessage) -> Json:
             "category": [{"coding": [coding(CATEGORY_MESSAGE, "conversation-message")]}],
             "subject": reference("Patient", message.conversation.patient_id),
             "sent": message.created_at.isoformat(),
-            "sender": _person(message.author),
+            "sender": person(message.author),
             "payload": payload,
         }
     )
@@ -106,7 +97,7 @@ def copy_to_fhir(copy: TransmissionRecipient) -> Json:
     transmission = copy.transmission
     member = copy.circle_member
     if copy.user is not None:
-        recipient = _person(copy.user)
+        recipient = person(copy.user)
     elif member is not None:
         recipient = {"display": member.display_name}
     else:
@@ -124,7 +115,7 @@ def copy_to_fhir(copy: TransmissionRecipient) -> Json:
             "sent": transmission.created_at.isoformat(),
             "received": copy.delivered_at.isoformat() if copy.delivered_at else None,
             "recipient": [recipient] if recipient else [],
-            "sender": _person(transmission.sender),
+            "sender": person(transmission.sender),
             "language": copy.language,
             "payload": [{"contentString": copy.body}],
         }
@@ -254,19 +245,19 @@ def ids_param() -> SearchParam:
 def create(ctx: Context, resource: Json) -> Json:
     if resource.get("status") != "completed":
         raise unprocessable(
-            "A new Communication has the status completed.", ["Communication.status"]
+            _("A new Communication has the status completed."), ["Communication.status"]
         )
     subject_ref = str((resource.get("subject") or {}).get("reference", ""))
     patient_id = params.reference_id(subject_ref, "Patient") if subject_ref else None
     if patient_id is None:
-        raise unprocessable(
-            "Communication.subject must refer to a Patient.", ["Communication.subject"]
-        )
+        raise must_refer_to("Communication.subject", "Patient")
     texts = [p.get("contentString") for p in resource.get("payload") or []]
     if not texts or any(not isinstance(t, str) for t in texts):
         raise unprocessable(
-            "Communication.payload is one or more contentString (attachments are posted from "
-            "the conversation page).",
+            _(
+                "Communication.payload is one or more contentString (attachments are posted "
+                "from the conversation page)."
+            ),
             ["Communication.payload"],
         )
     sender_ref = str((resource.get("sender") or {}).get("reference", ""))
@@ -275,7 +266,7 @@ def create(ctx: Context, resource: Json) -> Json:
         professional is None or params.reference_id(sender_ref, "Practitioner") != professional.pk
     ):
         raise unprocessable(
-            "Communication.sender is the Practitioner of the account posting it (or absent).",
+            _("Communication.sender is the Practitioner of the account posting it (or absent)."),
             ["Communication.sender"],
         )
     access = patient_access(

@@ -7,12 +7,13 @@ Reading uses the consent-management purpose, so the circle's managers still see 
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.consent import Consent as ConsentModel
 
 from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import not_found, unprocessable
+from parcours.interop.fhir.errors import must_refer_to, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, register
 from parcours.interop.fhir.resources.common import NS, coding, compact, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
@@ -80,19 +81,20 @@ def create(ctx: Context, resource: Json) -> Json:
     status = FROM_STATUS.get(str(resource.get("status", "")))
     if status is None:
         raise unprocessable(
-            "Consent.status is active (given), rejected (refused) or inactive (withdrawn).",
+            _("Consent.status is active (given), rejected (refused) or inactive (withdrawn)."),
             ["Consent.status"],
         )
     patient_ref = (resource.get("patient") or {}).get("reference", "")
     patient_id = params.reference_id(str(patient_ref), "Patient") if patient_ref else None
     if patient_id is None:
-        raise unprocessable("Consent.patient must refer to a Patient.", ["Consent.patient"])
+        raise must_refer_to("Consent.patient", "Patient")
     method = ConsentMethod.ELECTRONIC
     for extension in resource.get("extension") or []:
         if extension.get("url") == METHOD:
             if extension.get("valueCode") not in ConsentMethod.values:
                 raise unprocessable(
-                    f"The method is one of {', '.join(ConsentMethod.values)}.",
+                    _("The method is one of %(values)s.")
+                    % {"values": ", ".join(ConsentMethod.values)},
                     ["Consent.extension"],
                 )
             method = extension["valueCode"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from fhir.resources.R4B.healthcareservice import HealthcareService as HealthcareServiceModel
 
 from parcours.directory.models import OrganisationType, Service
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.registry import Found, Json, ResourceType, object_or_404, register
+from parcours.interop.fhir.registry import Json, register_directory_type
 from parcours.interop.fhir.resources.common import (
     BCP47,
     ORGANISATION_TYPE,
@@ -19,14 +19,6 @@ from parcours.interop.fhir.resources.common import (
     telecom,
     text_of,
 )
-
-
-def _queryset() -> QuerySet[Service]:
-    return (
-        Service.objects.select_related("organisation", "location")
-        .prefetch_related("channels")
-        .order_by("pk")
-    )
 
 
 def to_fhir(ctx: Context, service: Service) -> Json:
@@ -61,46 +53,35 @@ def to_fhir(ctx: Context, service: Service) -> Json:
     )
 
 
-def read(ctx: Context, resource_id: str) -> Json:
-    service = object_or_404(_queryset(), "HealthcareService", resource_id)
-    assert isinstance(service, Service)
-    return to_fhir(ctx, service)
-
-
-def search(ctx: Context, q: Q) -> Found:
-    return Found(_queryset().filter(q), to_fhir)
-
-
 def _identifier(system: str | None, value: str) -> Q | None:
     if system and system != SERVICE_CODE:
         return None
     return Q(code=value) if value else Q(code__isnull=False)
 
 
-RESOURCE = register(
-    ResourceType(
-        name="HealthcareService",
-        model=HealthcareServiceModel,
-        read=read,
-        search=search,
-        search_params={
-            p.name: p
-            for p in [
-                params.ids_param(),
-                params.token("identifier", "Code of the service in Parcours.", _identifier),
-                params.string("name", "Name in any language.", [], localized=["name"]),
-                params.boolean("active", "Whether the service is active.", "active"),
-                params.reference(
-                    "organization", "The organisation providing it.", "Organization", "organisation"
-                ),
-                params.string(
-                    "address-city",
-                    "Municipality of the service's location.",
-                    [],
-                    localized=["location__municipality__name"],
-                ),
-            ]
-        },
-        documentation="What an organisation offers.",
-    )
+RESOURCE = register_directory_type(
+    name="HealthcareService",
+    model=HealthcareServiceModel,
+    queryset=(
+        Service.objects.select_related("organisation", "location")
+        .prefetch_related("channels")
+        .order_by("pk")
+    ),
+    to_fhir=to_fhir,
+    search_params=[
+        params.ids_param(),
+        params.token("identifier", "Code of the service in Parcours.", _identifier),
+        params.string("name", "Name in any language.", [], localized=["name"]),
+        params.boolean("active", "Whether the service is active.", "active"),
+        params.reference(
+            "organization", "The organisation providing it.", "Organization", "organisation"
+        ),
+        params.string(
+            "address-city",
+            "Municipality of the service's location.",
+            [],
+            localized=["location__municipality__name"],
+        ),
+    ],
+    documentation="What an organisation offers.",
 )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from fhir.resources.R4B.location import Location as LocationModel
 
 from parcours.directory.models import Location
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.registry import Found, Json, ResourceType, object_or_404, register
+from parcours.interop.fhir.registry import Json, register_directory_type
 from parcours.interop.fhir.resources.common import (
     LOCATION_CODE,
     address,
@@ -17,10 +17,6 @@ from parcours.interop.fhir.resources.common import (
     reference,
     text_of,
 )
-
-
-def _queryset() -> QuerySet[Location]:
-    return Location.objects.select_related("organisation", "municipality").order_by("pk")
 
 
 def to_fhir(ctx: Context, location: Location) -> Json:
@@ -47,45 +43,28 @@ def to_fhir(ctx: Context, location: Location) -> Json:
     )
 
 
-def read(ctx: Context, resource_id: str) -> Json:
-    location = object_or_404(_queryset(), "Location", resource_id)
-    assert isinstance(location, Location)
-    return to_fhir(ctx, location)
-
-
-def search(ctx: Context, q: Q) -> Found:
-    return Found(_queryset().filter(q), to_fhir)
-
-
 def _identifier(system: str | None, value: str) -> Q | None:
     if system and system != LOCATION_CODE:
         return None
     return Q(code=value) if value else Q()
 
 
-RESOURCE = register(
-    ResourceType(
-        name="Location",
-        model=LocationModel,
-        read=read,
-        search=search,
-        search_params={
-            p.name: p
-            for p in [
-                params.ids_param(),
-                params.token("identifier", "Code of the location in Parcours.", _identifier),
-                params.string("name", "Name in any language.", [], localized=["name"]),
-                params.string(
-                    "address-city", "Municipality.", [], localized=["municipality__name"]
-                ),
-                params.reference(
-                    "organization",
-                    "The organisation working there.",
-                    "Organization",
-                    "organisation",
-                ),
-            ]
-        },
-        documentation="Places where organisations work.",
-    )
+RESOURCE = register_directory_type(
+    name="Location",
+    model=LocationModel,
+    queryset=Location.objects.select_related("organisation", "municipality").order_by("pk"),
+    to_fhir=to_fhir,
+    search_params=[
+        params.ids_param(),
+        params.token("identifier", "Code of the location in Parcours.", _identifier),
+        params.string("name", "Name in any language.", [], localized=["name"]),
+        params.string("address-city", "Municipality.", [], localized=["municipality__name"]),
+        params.reference(
+            "organization",
+            "The organisation working there.",
+            "Organization",
+            "organisation",
+        ),
+    ],
+    documentation="Places where organisations work.",
 )

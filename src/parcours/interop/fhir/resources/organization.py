@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from fhir.resources.R4B.organization import Organization as OrganizationModel
 
 from parcours.directory.identifiers import SYSTEMS, IdentifierKind
 from parcours.directory.models import Organisation, OrganisationType
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.registry import Found, Json, ResourceType, object_or_404, register
+from parcours.interop.fhir.registry import Json, register_directory_type
 from parcours.interop.fhir.resources.common import (
     ORGANISATION_CODE,
     ORGANISATION_TYPE,
@@ -21,14 +21,6 @@ from parcours.interop.fhir.resources.common import (
     telecom,
     text_of,
 )
-
-
-def _queryset() -> QuerySet[Organisation]:
-    return (
-        Organisation.objects.select_related("municipality", "parent")
-        .prefetch_related("identifiers", "channels")
-        .order_by("pk")
-    )
 
 
 def to_fhir(ctx: Context, org: Organisation) -> Json:
@@ -58,16 +50,6 @@ def to_fhir(ctx: Context, org: Organisation) -> Json:
     )
 
 
-def read(ctx: Context, resource_id: str) -> Json:
-    org = object_or_404(_queryset(), "Organization", resource_id)
-    assert isinstance(org, Organisation)
-    return to_fhir(ctx, org)
-
-
-def search(ctx: Context, q: Q) -> Found:
-    return Found(_queryset().filter(q).distinct(), to_fhir)
-
-
 def _identifier(system: str | None, value: str) -> Q | None:
     if system == ORGANISATION_CODE:
         return Q(code=value) if value else Q()
@@ -83,27 +65,24 @@ def _identifier(system: str | None, value: str) -> Q | None:
 
 assert set(SYSTEMS) <= set(IdentifierKind.values)
 
-RESOURCE = register(
-    ResourceType(
-        name="Organization",
-        model=OrganizationModel,
-        read=read,
-        search=search,
-        search_params={
-            p.name: p
-            for p in [
-                params.ids_param(),
-                params.token(
-                    "identifier", "Code in Parcours, FINESS, SIRET, KBO, RIZIV…", _identifier
-                ),
-                params.string("name", "Name in any language.", [], localized=["name"]),
-                params.boolean("active", "Whether the organisation is active.", "active"),
-                params.string(
-                    "address-city", "Municipality.", [], localized=["municipality__name"]
-                ),
-                params.reference("partof", "The parent organisation.", "Organization", "parent"),
-            ]
-        },
-        documentation="Directory organisations: hospitals, wards, home-care services…",
-    )
+
+RESOURCE = register_directory_type(
+    name="Organization",
+    model=OrganizationModel,
+    queryset=(
+        Organisation.objects.select_related("municipality", "parent")
+        .prefetch_related("identifiers", "channels")
+        .order_by("pk")
+    ),
+    to_fhir=to_fhir,
+    search_params=[
+        params.ids_param(),
+        params.token("identifier", "Code in Parcours, FINESS, SIRET, KBO, RIZIV…", _identifier),
+        params.string("name", "Name in any language.", [], localized=["name"]),
+        params.boolean("active", "Whether the organisation is active.", "active"),
+        params.string("address-city", "Municipality.", [], localized=["municipality__name"]),
+        params.reference("partof", "The parent organisation.", "Organization", "parent"),
+    ],
+    distinct=True,
+    documentation="Directory organisations: hospitals, wards, home-care services…",
 )

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.patient import Patient as PatientModel
 
 from parcours.accounts.models import Role
@@ -20,7 +21,7 @@ from parcours.audit.models import AuditAction
 from parcours.directory.models import Organisation
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, not_found, unprocessable
+from parcours.interop.fhir.errors import FhirError, Kind, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, register
 from parcours.interop.fhir.resources.common import BCP47, address, coding, compact, reference
 from parcours.interop.fhir.resources.scope import accessible, patient_access
@@ -155,7 +156,7 @@ def identifiers_of(resource: Json) -> list[IdentifierInput]:
         system, value = item.get("system", ""), str(item.get("value", "")).strip()
         where = [f"Patient.identifier[{index}]"]
         if not value or len(value) > 40:
-            raise unprocessable("An identifier needs a value of at most 40 characters.", where)
+            raise unprocessable(_("An identifier needs a value of at most 40 characters."), where)
         if system in (SSIN, SSIN_OLD):
             found.append(IdentifierInput(_ssin_system(value), value))
         elif system == NIR:
@@ -163,12 +164,12 @@ def identifiers_of(resource: Json) -> list[IdentifierInput]:
         elif system == LOCAL:
             authority = _organisation(item.get("assigner"))
             if authority is None:
-                raise unprocessable("A local identifier needs an Organization assigner.", where)
+                raise unprocessable(_("A local identifier needs an Organization assigner."), where)
             found.append(IdentifierInput(IdentifierSystem.LOCAL, value, authority))
         else:
             raise unprocessable(
-                f"Identifier system {str(system)[:100]!r} is not supported: use SSIN, NIR or "
-                f"{LOCAL}.",
+                _("The identifier system %(system)s is not supported: use SSIN, NIR or %(local)s.")
+                % {"system": str(system)[:100], "local": LOCAL},
                 where,
             )
     return found
@@ -201,12 +202,14 @@ def data_of(resource: Json) -> PatientData:
             birth_date = date.fromisoformat(str(birth))
         except ValueError:
             raise unprocessable(
-                "Give the full birth date (YYYY-MM-DD).", ["Patient.birthDate"]
+                _("Give the full birth date (YYYY-MM-DD)."), ["Patient.birthDate"]
             ) from None
     gender = resource.get("gender") or AdministrativeSex.UNKNOWN
     if gender not in AdministrativeSex.values:
         raise unprocessable(
-            f"Patient.gender is one of {', '.join(AdministrativeSex.values)}.", ["Patient.gender"]
+            _("Patient.gender is one of %(values)s.")
+            % {"values": ", ".join(AdministrativeSex.values)},
+            ["Patient.gender"],
         )
     addresses = resource.get("address") or [{}]
     home = addresses[0]
@@ -219,7 +222,7 @@ def data_of(resource: Json) -> PatientData:
             if code.get("code"):
                 languages.append(str(code["code"])[:8])
     if len(given) > 100 or len(family) > 100 or len(line) > 200 or len(postcode) > 10:
-        raise unprocessable("A name or an address part is too long.", ["Patient"])
+        raise unprocessable(_("A name or an address part is too long."), ["Patient"])
     return PatientData(
         given_name=given,
         family_name=family,
@@ -235,14 +238,19 @@ def data_of(resource: Json) -> PatientData:
 
 def create(ctx: Context, resource: Json) -> Json:
     if not any(m.role in Role.care_roles() for m in ctx.user.active_memberships()):
-        raise FhirError(403, "forbidden", "Only care professionals can register patients.")
+        raise FhirError(
+            403,
+            "forbidden",
+            _("Only care professionals can register patients."),
+            kind=Kind.FORBIDDEN,
+        )
     data = data_of(resource)
     identifiers = identifiers_of(resource)
     data.is_provisional = not identifiers
     try:
         patient = patient_create(user=ctx.user, data=data, identifiers=identifiers)
     except DuplicatePatient as exc:
-        raise FhirError(409, "duplicate", exc.message) from None
+        raise FhirError(409, "duplicate", exc.message, kind=Kind.DUPLICATE) from None
     except (InvalidIdentifier, PatientError) as exc:
         raise unprocessable(exc.message) from None
     return to_fhir(ctx, patient)
@@ -258,7 +266,7 @@ def update(ctx: Context, resource_id: str, resource: Json) -> Json:
     )
     data = data_of(resource)
     if not data.given_name:
-        raise unprocessable("Enter the person's given name.", ["Patient.name"])
+        raise unprocessable(_("Enter the person's given name."), ["Patient.name"])
     try:
         patient = patient_update(access=access, data=data)
     except PatientNotFound:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from fhir.resources.R4B.practitioner import Practitioner as PractitionerModel
 
 from parcours.directory.identifiers import SYSTEMS, IdentifierKind
 from parcours.directory.models import Professional
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.registry import Found, Json, ResourceType, object_or_404, register
+from parcours.interop.fhir.registry import Json, register_directory_type
 from parcours.interop.fhir.resources.common import BCP47, PROFESSIONAL_CODE, coding, compact
 
 RPPS = SYSTEMS[IdentifierKind.RPPS]
 RIZIV = SYSTEMS[IdentifierKind.RIZIV]
-
-
-def _queryset() -> QuerySet[Professional]:
-    return Professional.objects.order_by("pk")
 
 
 def to_fhir(ctx: Context, professional: Professional) -> Json:
@@ -52,16 +48,6 @@ def to_fhir(ctx: Context, professional: Professional) -> Json:
     )
 
 
-def read(ctx: Context, resource_id: str) -> Json:
-    professional = object_or_404(_queryset(), "Practitioner", resource_id)
-    assert isinstance(professional, Professional)
-    return to_fhir(ctx, professional)
-
-
-def search(ctx: Context, q: Q) -> Found:
-    return Found(_queryset().filter(q), to_fhir)
-
-
 def _identifier(system: str | None, value: str) -> Q | None:
     fields = {PROFESSIONAL_CODE: "code", RPPS: "rpps", RIZIV: "riziv"}
     if system:
@@ -74,23 +60,18 @@ def _identifier(system: str | None, value: str) -> Q | None:
     return Q(code=value) | Q(rpps=value) | Q(riziv=value)
 
 
-RESOURCE = register(
-    ResourceType(
-        name="Practitioner",
-        model=PractitionerModel,
-        read=read,
-        search=search,
-        search_params={
-            p.name: p
-            for p in [
-                params.ids_param(),
-                params.token("identifier", "RPPS, RIZIV/INAMI or code in Parcours.", _identifier),
-                params.string("name", "Given or family name.", ["given_name", "family_name"]),
-                params.string("family", "Family name.", ["family_name"]),
-                params.string("given", "Given name.", ["given_name"]),
-                params.boolean("active", "Whether the professional is active.", "active"),
-            ]
-        },
-        documentation="Health and social professionals of the directory.",
-    )
+RESOURCE = register_directory_type(
+    name="Practitioner",
+    model=PractitionerModel,
+    queryset=Professional.objects.order_by("pk"),
+    to_fhir=to_fhir,
+    search_params=[
+        params.ids_param(),
+        params.token("identifier", "RPPS, RIZIV/INAMI or code in Parcours.", _identifier),
+        params.string("name", "Given or family name.", ["given_name", "family_name"]),
+        params.string("family", "Family name.", ["family_name"]),
+        params.string("given", "Given name.", ["given_name"]),
+        params.boolean("active", "Whether the professional is active.", "active"),
+    ],
+    documentation="Health and social professionals of the directory.",
 )

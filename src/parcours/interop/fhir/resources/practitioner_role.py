@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db.models import Q, QuerySet
 from fhir.resources.R4B.practitionerrole import PractitionerRole as PractitionerRoleModel
 
 from parcours.directory.models import Profession, ProfessionalRole
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.registry import (
-    Found,
-    Include,
-    Json,
-    ResourceType,
-    object_or_404,
-    register,
-)
+from parcours.interop.fhir.registry import Include, Json, register_directory_type
 from parcours.interop.fhir.resources.common import (
     PROFESSION,
     coding,
@@ -26,14 +18,6 @@ from parcours.interop.fhir.resources.common import (
     telecom,
     text_of,
 )
-
-
-def _queryset() -> QuerySet[ProfessionalRole]:
-    return (
-        ProfessionalRole.objects.select_related("professional", "organisation")
-        .prefetch_related("channels")
-        .order_by("pk")
-    )
 
 
 def to_fhir(ctx: Context, role: ProfessionalRole) -> Json:
@@ -70,16 +54,6 @@ def to_fhir(ctx: Context, role: ProfessionalRole) -> Json:
     )
 
 
-def read(ctx: Context, resource_id: str) -> Json:
-    role = object_or_404(_queryset(), "PractitionerRole", resource_id)
-    assert isinstance(role, ProfessionalRole)
-    return to_fhir(ctx, role)
-
-
-def search(ctx: Context, q: Q) -> Found:
-    return Found(_queryset().filter(q), to_fhir)
-
-
 def _practitioners(page: Sequence[ProfessionalRole]) -> set[int]:
     return {role.professional_id for role in page}
 
@@ -88,36 +62,31 @@ def _organisations(page: Sequence[ProfessionalRole]) -> set[int]:
     return {role.organisation_id for role in page}
 
 
-RESOURCE = register(
-    ResourceType(
-        name="PractitionerRole",
-        model=PractitionerRoleModel,
-        read=read,
-        search=search,
-        search_params={
-            p.name: p
-            for p in [
-                params.ids_param(),
-                params.reference(
-                    "practitioner", "The professional.", "Practitioner", "professional"
-                ),
-                params.reference(
-                    "organization", "The organisation.", "Organization", "organisation"
-                ),
-                params.boolean("active", "Whether the role is active.", "active"),
-                params.string(
-                    "name",
-                    "Given or family name of the professional.",
-                    ["professional__given_name", "professional__family_name"],
-                ),
-                params.string("family", "Family name.", ["professional__family_name"]),
-                params.string("given", "Given name.", ["professional__given_name"]),
-            ]
-        },
-        includes={
-            "practitioner": Include("practitioner", "Practitioner", _practitioners),
-            "organization": Include("organization", "Organization", _organisations),
-        },
-        documentation="A professional's role in an organisation.",
-    )
+RESOURCE = register_directory_type(
+    name="PractitionerRole",
+    model=PractitionerRoleModel,
+    queryset=(
+        ProfessionalRole.objects.select_related("professional", "organisation")
+        .prefetch_related("channels")
+        .order_by("pk")
+    ),
+    to_fhir=to_fhir,
+    search_params=[
+        params.ids_param(),
+        params.reference("practitioner", "The professional.", "Practitioner", "professional"),
+        params.reference("organization", "The organisation.", "Organization", "organisation"),
+        params.boolean("active", "Whether the role is active.", "active"),
+        params.string(
+            "name",
+            "Given or family name of the professional.",
+            ["professional__given_name", "professional__family_name"],
+        ),
+        params.string("family", "Family name.", ["professional__family_name"]),
+        params.string("given", "Given name.", ["professional__given_name"]),
+    ],
+    includes=[
+        Include("practitioner", "Practitioner", _practitioners),
+        Include("organization", "Organization", _organisations),
+    ],
+    documentation="A professional's role in an organisation.",
 )

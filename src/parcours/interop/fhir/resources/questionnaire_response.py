@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.questionnaireresponse import (
     QuestionnaireResponse as QuestionnaireResponseModel,
 )
@@ -22,7 +23,7 @@ from fhir.resources.R4B.questionnaireresponse import (
 from parcours.audit.models import AuditAction
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, not_found, unprocessable
+from parcours.interop.fhir.errors import FhirError, Kind, not_found, unprocessable
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
 from parcours.interop.fhir.resources.common import NS
 from parcours.interop.fhir.resources.scope import accessible, patient_access
@@ -109,7 +110,8 @@ def _value(item: Json) -> Any:
     answers = item.get("answer") or []
     if len(answers) != 1:
         raise unprocessable(
-            f"Item {str(item.get('linkId'))[:40]!r} needs exactly one answer.",
+            _("The item %(link)s needs exactly one answer.")
+            % {"link": str(item.get("linkId"))[:40]},
             ["QuestionnaireResponse.item.answer"],
         )
     answer = answers[0]
@@ -122,7 +124,7 @@ def _value(item: Json) -> Any:
     if "valueString" in answer:
         return answer["valueString"]
     raise unprocessable(
-        "An answer is a boolean, an integer, a decimal, a string or a coding.",
+        _("An answer is a boolean, an integer, a decimal, a string or a coding."),
         ["QuestionnaireResponse.item.answer"],
     )
 
@@ -131,15 +133,17 @@ def create(ctx: Context, resource: Json) -> Json:
     instrument = _instrument_of(str(resource.get("questionnaire") or ""))
     if instrument not in INSTRUMENTS:
         raise unprocessable(
-            f"QuestionnaireResponse.questionnaire is one of {', '.join(sorted(INSTRUMENTS))}.",
+            _("QuestionnaireResponse.questionnaire is one of %(values)s.")
+            % {"values": ", ".join(sorted(INSTRUMENTS))},
             ["QuestionnaireResponse.questionnaire"],
         )
     encounter_ref = str((resource.get("encounter") or {}).get("reference", ""))
     stay_id = params.reference_id(encounter_ref, "Encounter") if encounter_ref else None
     if stay_id is None:
         raise unprocessable(
-            "QuestionnaireResponse.encounter must refer to the patient's open stay (Encounter).",
+            _("QuestionnaireResponse.encounter must refer to the patient's open stay (Encounter)."),
             ["QuestionnaireResponse.encounter"],
+            kind=Kind.INVALID_REFERENCE,
         )
     subject_ref = str((resource.get("subject") or {}).get("reference", ""))
     subject_id = params.reference_id(subject_ref, "Patient") if subject_ref else None
@@ -167,7 +171,7 @@ def create(ctx: Context, resource: Json) -> Json:
             access=access, stay=stay, instrument=instrument, answers=answers
         )
     except StayForbidden as exc:
-        raise FhirError(403, "forbidden", exc.message) from None
+        raise FhirError(403, "forbidden", exc.message, kind=Kind.FORBIDDEN) from None
     except StayError as exc:
         raise unprocessable(exc.message, ["QuestionnaireResponse.encounter"]) from None
     except IncompleteAnswers as exc:

@@ -19,9 +19,9 @@ from datetime import datetime
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from fhir.resources.R4B.task import Task as TaskModel
 
-from parcours.accounts.models import User
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.coordination.access import (
@@ -47,9 +47,16 @@ from parcours.coordination.models import (
 from parcours.directory.models import Professional, Service
 from parcours.interop.fhir import params
 from parcours.interop.fhir.context import Context
-from parcours.interop.fhir.errors import FhirError, invalid, not_found, unprocessable
+from parcours.interop.fhir.errors import (
+    FhirError,
+    Kind,
+    invalid,
+    must_refer_to,
+    not_found,
+    unprocessable,
+)
 from parcours.interop.fhir.registry import Found, Json, ResourceType, SearchParam, register
-from parcours.interop.fhir.resources.common import NS, coding, compact, reference
+from parcours.interop.fhir.resources.common import NS, coding, compact, person, reference
 from parcours.interop.fhir.resources.scope import patient_access
 from parcours.patients.access import Purpose, accessible_patients, actor_of
 from parcours.patients.models import ConsentEvent, ConsentStatus, Exclusion
@@ -69,21 +76,11 @@ def _queryset() -> QuerySet[Task]:
     )
 
 
-def _person(user: User | None) -> Json | None:
-    if user is None:
-        return None
-    name = user.get_full_name() or user.get_username()
-    professional = getattr(user, "professional", None)
-    if professional is not None:
-        return reference("Practitioner", professional.pk, name)
-    return {"display": name}
-
-
 def to_fhir(ctx: Context, task: Task) -> Json:
     if task.owner_service is not None:
         owner = reference("HealthcareService", task.owner_service_id, task.owner_label)
     else:
-        owner = _person(task.owner_user)
+        owner = person(task.owner_user)
     output = []
     if task.outcome:
         output.append({"type": {"text": "outcome"}, "valueString": task.outcome})
@@ -104,7 +101,7 @@ def to_fhir(ctx: Context, task: Task) -> Json:
             "encounter": reference("Encounter", task.stay_id),
             "authoredOn": task.created_at.isoformat(),
             "lastModified": task.updated_at.isoformat(),
-            "requester": _person(task.requester),
+            "requester": person(task.requester),
             "owner": owner,
             "reasonCode": {"text": task.reason} if task.reason else None,
             "restriction": (
@@ -182,8 +179,10 @@ def owner_param() -> SearchParam:
             pk = params.reference_id(raw, kind) if target else None
             if target is None or pk is None:
                 raise invalid(
-                    "owner is a reference such as HealthcareService/1, Organization/1 or "
-                    "Practitioner/1.",
+                    _(
+                        "owner is a reference such as HealthcareService/1, Organization/1 or "
+                        "Practitioner/1."
+                    ),
                     ["owner"],
                 )
             result |= Q(**{target: pk})
@@ -204,7 +203,7 @@ def _due(resource: Json) -> datetime | None:
     found = parse_datetime(str(end))
     if found is None or found.tzinfo is None:
         raise unprocessable(
-            "Task.restriction.period.end is a date and time with its time zone.",
+            _("Task.restriction.period.end is a date and time with its time zone."),
             ["Task.restriction.period.end"],
         )
     return found
@@ -218,25 +217,27 @@ def _kind(resource: Json) -> str:
     ]
     kinds = [c for c in codes if c in TaskKind.values]
     if len(kinds) != 1:
-        raise unprocessable(f"Task.code is {TASK_CODE}|referral or |task.", ["Task.code"])
+        raise unprocessable(
+            _("Task.code is %(system)s|referral or |task.") % {"system": TASK_CODE}, ["Task.code"]
+        )
     return str(kinds[0])
 
 
 def create(ctx: Context, resource: Json) -> Json:
     if resource.get("intent") != "order":
-        raise unprocessable("Task.intent is order.", ["Task.intent"])
+        raise unprocessable(_("Task.intent is order."), ["Task.intent"])
     if resource.get("status") != TaskStatus.REQUESTED:
-        raise unprocessable("A new Task has the status requested.", ["Task.status"])
+        raise unprocessable(_("A new Task has the status requested."), ["Task.status"])
     kind = _kind(resource)
     patient_ref = str((resource.get("for") or {}).get("reference", ""))
     patient_id = params.reference_id(patient_ref, "Patient") if patient_ref else None
     if patient_id is None:
-        raise unprocessable("Task.for must refer to a Patient.", ["Task.for"])
+        raise must_refer_to("Task.for", "Patient")
     owner_ref = str((resource.get("owner") or {}).get("reference", ""))
     target = "HealthcareService" if kind == TaskKind.REFERRAL else "Practitioner"
     owner_id = params.reference_id(owner_ref, target) if owner_ref else None
     if owner_id is None:
-        raise unprocessable(f"The owner of a {kind} is a {target} reference.", ["Task.owner"])
+        raise must_refer_to("Task.owner", target)
     priority = str(resource.get("priority") or Priority.ROUTINE)
     need = str(resource.get("description") or (resource.get("code") or {}).get("text") or "")
     reason = str((resource.get("reasonCode") or {}).get("text") or "")
@@ -244,7 +245,7 @@ def create(ctx: Context, resource: Json) -> Json:
     encounter_ref = str((resource.get("encounter") or {}).get("reference", ""))
     stay_id = params.reference_id(encounter_ref, "Encounter") if encounter_ref else None
     if encounter_ref and stay_id is None:
-        raise unprocessable("Task.encounter must refer to an Encounter.", ["Task.encounter"])
+        raise must_refer_to("Task.encounter", "Encounter")
     access = patient_access(
         ctx,
         patient_id,
@@ -257,7 +258,12 @@ def create(ctx: Context, resource: Json) -> Json:
         if kind == TaskKind.REFERRAL:
             service = Service.objects.select_related("organisation").filter(pk=owner_id).first()
             if service is None:
-                raise unprocessable(f"HealthcareService/{owner_id} is not known.", ["Task.owner"])
+                raise unprocessable(
+                    _("%(reference)s is not known.")
+                    % {"reference": f"HealthcareService/{owner_id}"},
+                    ["Task.owner"],
+                    kind=Kind.INVALID_REFERENCE,
+                )
             tasks = referral_send(
                 access=access,
                 services=[service],
@@ -272,8 +278,10 @@ def create(ctx: Context, resource: Json) -> Json:
             professional = Professional.objects.select_related("user").filter(pk=owner_id).first()
             if professional is None or professional.user is None:
                 raise unprocessable(
-                    f"Practitioner/{owner_id} has no Parcours account to own a task.",
+                    _("%(reference)s has no Parcours account to own a task.")
+                    % {"reference": f"Practitioner/{owner_id}"},
                     ["Task.owner"],
+                    kind=Kind.INVALID_REFERENCE,
                 )
             task = task_create(
                 access=access,
@@ -302,8 +310,11 @@ def update(ctx: Context, resource_id: str, resource: Json) -> Json:
             == (current.get(element) or {}).get("reference")
         ):
             raise unprocessable(
-                f"Only Task.status (with statusReason and output) can change; "
-                f"Task.{element} differs from the stored task.",
+                _(
+                    "Only Task.status (with statusReason and output) can change; "
+                    "%(element)s differs from the stored task."
+                )
+                % {"element": f"Task.{element}"},
                 [f"Task.{element}"],
             )
     status = str(resource.get("status") or "")
@@ -317,9 +328,13 @@ def update(ctx: Context, resource_id: str, resource: Json) -> Json:
     try:
         task_transition(access=access, status=status, reason=reason, outcome=outcome)
     except IllegalTransition as exc:
-        raise FhirError(409, "conflict", exc.message, expression=["Task.status"]) from None
+        raise FhirError(
+            409, "conflict", exc.message, kind=Kind.ILLEGAL_TRANSITION, expression=["Task.status"]
+        ) from None
     except NotYourSide as exc:
-        raise FhirError(403, "forbidden", exc.message, expression=["Task.status"]) from None
+        raise FhirError(
+            403, "forbidden", exc.message, kind=Kind.FORBIDDEN, expression=["Task.status"]
+        ) from None
     except CoordinationError as exc:
         raise unprocessable(exc.message) from None
     return to_fhir(ctx, _queryset().get(pk=access.task.pk))
