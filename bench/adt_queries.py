@@ -56,7 +56,9 @@ def main() -> None:
             code=f"bench-chu-bxl-{ward}",
             defaults={"name": {"fr": ward}, "type": "ward", "parent": hospital},
         )
-    hl7_source_add(facility="CHU_BXL", organisation_code="bench-chu-bxl", dispositions={"06": "home"})
+    hl7_source_add(
+        facility="CHU_BXL", organisation_code="bench-chu-bxl", dispositions={"06": "home"}
+    )
 
     shapes = templates()
     tag = f"Q{os.getpid() % 100000}"
@@ -79,7 +81,11 @@ def main() -> None:
                     1 for s in sql if s.upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO"))
                 )
                 audit = sum(1 for s in sql if "audit" in s.lower())
-                label = f"{step.upper()} (after A05)" if step == "a01" and steps[0] == "a05" else step.upper()
+                label = (
+                    f"{step.upper()} (after A05)"
+                    if step == "a01" and steps[0] == "a05"
+                    else step.upper()
+                )
                 counts[label].append((len(sql), savepoints, audit))
                 if args.show and args.show.upper() == label and not shown and story > 1:
                     shown = True
