@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -168,7 +170,7 @@ def test_a_batch_appends_its_rows_in_order_after_the_head() -> None:
     rows = list(AuditEvent.objects.order_by("seq"))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5, 6]
     assert [r.patient_id for r in rows] == [100, 101, 100, 101, 102, 100]
-    assert all(r.prev_hash == p.row_hash for p, r in zip(rows, rows[1:], strict=False))
+    assert all(r.prev_hash == p.row_hash for p, r in itertools.pairwise(rows))
     assert audit_chain_verify().ok
 
 

@@ -634,10 +634,10 @@ def patient_update_by_system(
         holder = PatientIdentifier.objects.filter(system=item.system, value=item.value)
         if item.system == "local":
             holder = holder.filter(assigning_authority=item.assigning_authority)
-        other = holder.exclude(patient=patient).first()
-        if other is not None:
+        holders = {row.patient_id for row in holder.only("pk", "patient_id")[:2]}
+        if holders - {patient.pk}:
             raise DuplicatePatient([])
-        if not holder.exists():
+        if not holders:
             PatientIdentifier.objects.create(
                 patient=patient,
                 system=item.system,
