@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
-from parcours.audit.actions import Actor, audit_record
+from parcours.audit.actions import Actor, audit_batch, audit_record
 from parcours.audit.models import AuditEvent
 from parcours.audit.selectors import audit_chain_verify
 
@@ -155,4 +157,28 @@ def test_rows_record_where_the_request_came_from(client, django_user_model) -> N
         "pytest",
         "api",
     )
+    assert audit_chain_verify().ok
+
+
+def test_a_batch_appends_its_rows_in_order_after_the_head() -> None:
+    write_rows(2)
+    with transaction.atomic(), audit_batch() as batch:
+        write_rows(3)
+        assert len(batch) == 3
+        assert AuditEvent.objects.count() == 2  # appended when the batch ends
+    write_rows(1)
+    rows = list(AuditEvent.objects.order_by("seq"))
+    assert [r.seq for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [r.patient_id for r in rows] == [100, 101, 100, 101, 102, 100]
+    assert all(r.prev_hash == p.row_hash for p, r in itertools.pairwise(rows))
+    assert audit_chain_verify().ok
+
+
+def test_a_failed_batch_appends_nothing() -> None:
+    write_rows(1)
+    with pytest.raises(RuntimeError), transaction.atomic(), audit_batch():
+        write_rows(2)
+        raise RuntimeError("the audited change failed")
+    write_rows(1)
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == [1, 2]
     assert audit_chain_verify().ok

@@ -13,6 +13,7 @@ class InteropConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from parcours.directory.models import Organisation
+        from parcours.interop.hl7v2.domain_actions import clear_lookup_cache
         from parcours.interop.hl7v2.ingest import clear_source_cache
         from parcours.interop.models import Hl7Source
 
@@ -22,4 +23,17 @@ class InteropConfig(AppConfig):
             )
             post_delete.connect(
                 clear_source_cache, sender=model, dispatch_uid=f"hl7-del-{model.__name__}"
+            )
+        from parcours.territory.models import Municipality
+
+        for lookup_model in (Organisation, Municipality):
+            post_save.connect(
+                clear_lookup_cache,
+                sender=lookup_model,
+                dispatch_uid=f"hl7-lookup-{lookup_model.__name__}",
+            )
+            post_delete.connect(
+                clear_lookup_cache,
+                sender=lookup_model,
+                dispatch_uid=f"hl7-del-lookup-{lookup_model.__name__}",
             )

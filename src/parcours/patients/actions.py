@@ -38,6 +38,7 @@ from parcours.patients.models import (
     Visibility,
 )
 from parcours.patients.selectors import DuplicateCandidate, find_duplicates
+from parcours.transactions import atomic_action
 from parcours.transitions.models import Stay
 
 
@@ -568,7 +569,7 @@ def _audit_system(
     )
 
 
-@transaction.atomic
+@atomic_action
 def patient_register_by_system(
     *, actor: Actor, data: PatientData, identifiers: list[IdentifierInput]
 ) -> Patient:
@@ -615,7 +616,7 @@ def patient_register_by_system(
     return patient
 
 
-@transaction.atomic
+@atomic_action
 def patient_update_by_system(
     *, actor: Actor, patient: Patient, data: PatientData, identifiers: list[IdentifierInput]
 ) -> Patient:
@@ -633,10 +634,10 @@ def patient_update_by_system(
         holder = PatientIdentifier.objects.filter(system=item.system, value=item.value)
         if item.system == "local":
             holder = holder.filter(assigning_authority=item.assigning_authority)
-        other = holder.exclude(patient=patient).first()
-        if other is not None:
+        holders = {row.patient_id for row in holder.only("pk", "patient_id")[:2]}
+        if holders - {patient.pk}:
             raise DuplicatePatient([])
-        if not holder.exists():
+        if not holders:
             PatientIdentifier.objects.create(
                 patient=patient,
                 system=item.system,

@@ -26,6 +26,7 @@ from parcours.live import publish_to_users
 from parcours.messaging.actions import notification_create
 from parcours.patients.access import PatientAccess
 from parcours.patients.models import Patient
+from parcours.transactions import atomic_action
 from parcours.transitions.aftercare_actions import readmission_check
 from parcours.transitions.models import (
     Anchor,
@@ -192,7 +193,7 @@ def _recompute_due(stay: Stay, anchor: str) -> int:
 # --- stay life cycle ---------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic_action
 def stay_admit(
     *,
     patient: Patient,
@@ -245,7 +246,7 @@ def stay_admit(
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_start(
     *,
     stay: Stay,
@@ -288,7 +289,7 @@ def stay_start(
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_discharge(
     *,
     stay: Stay,
@@ -342,7 +343,7 @@ def stay_discharge(
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_cancel(*, stay: Stay, actor: Actor) -> Stay:
     """The admission was entered in error or did not happen: its open items are cancelled."""
     stay = _locked(stay)
@@ -357,7 +358,7 @@ def stay_cancel(*, stay: Stay, actor: Actor) -> Stay:
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_transfer(
     *,
     stay: Stay,
@@ -462,7 +463,7 @@ def _plan_follow_protocol(
     }
 
 
-@transaction.atomic
+@atomic_action
 def stay_reopen(*, stay: Stay, actor: Actor) -> Stay:
     """Undo a discharge (entered in error): the follow-up it created is cancelled, and the
     destination and disposition it recorded are cleared (the event keeps them)."""
@@ -485,7 +486,7 @@ def stay_reopen(*, stay: Stay, actor: Actor) -> Stay:
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_admitting_physician_set(
     *,
     stay: Stay,
@@ -525,7 +526,7 @@ def stay_admitting_physician_set(
     return stay
 
 
-@transaction.atomic
+@atomic_action
 def stay_expected_discharge_set(
     *, stay: Stay, expected_discharge_at: datetime | None, actor: Actor
 ) -> Stay:

@@ -28,11 +28,11 @@ def open_stays(*, patient_id: int) -> QuerySet[Stay]:
 def protocol_for(*, hospital_id: int, ward_id: int | None) -> LiaisonProtocol | None:
     """The ward's active protocol, else the hospital's."""
     protocols = LiaisonProtocol.objects.filter(hospital_id=hospital_id, active=True)
-    if ward_id is not None:
-        ward_protocol = protocols.filter(ward_id=ward_id).first()
-        if ward_protocol is not None:
-            return ward_protocol
-    return protocols.filter(ward__isnull=True).first()
+    if ward_id is None:
+        return protocols.filter(ward__isnull=True).first()
+    # One query: at most one active protocol per ward and one hospital-wide (constraints).
+    found = {p.ward_id: p for p in protocols.filter(Q(ward_id=ward_id) | Q(ward__isnull=True))}
+    return found.get(ward_id) or found.get(None)
 
 
 def triggers_for(*, stay: Stay, instrument: str) -> list[ScreeningTrigger]:

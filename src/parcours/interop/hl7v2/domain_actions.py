@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -99,9 +100,37 @@ def _holder(item: IdentifierInput) -> Patient | None:
     return patient
 
 
+# Reference data read for nearly every message: the listener keeps wards and municipalities for
+# a few seconds, like sources (ingest.SOURCE_CACHE_SECONDS). A ward saved or deleted in this
+# process clears the ward cache at once (interop/apps.py); a change made by another process is
+# seen within LOOKUP_CACHE_SECONDS.
+LOOKUP_CACHE_SECONDS = 5.0
+_LOOKUP_CACHE_SIZE = 2048
+_wards: dict[tuple[int, str], tuple[float, Organisation | None]] = {}
+_municipalities: dict[tuple[str, str], tuple[float, int | None]] = {}
+
+
+def clear_lookup_cache(**kwargs: object) -> None:
+    _wards.clear()
+    _municipalities.clear()
+
+
 def _municipality(postcode: str, city: str) -> int | None:
     if not postcode:
         return None
+    key = (postcode, city)
+    now = time.monotonic()
+    cached = _municipalities.get(key)
+    if cached is not None and now - cached[0] < LOOKUP_CACHE_SECONDS:
+        return cached[1]
+    if len(_municipalities) >= _LOOKUP_CACHE_SIZE:
+        _municipalities.clear()
+    found = _municipality_lookup(postcode, city)
+    _municipalities[key] = (now, found)
+    return found
+
+
+def _municipality_lookup(postcode: str, city: str) -> int | None:
     rows = Municipality.objects.annotate(codes=Cast("postcodes", TextField()))
     candidates = [
         m for m in rows.filter(codes__contains=f'"{postcode}"')[:20] if postcode in m.postcodes
@@ -190,7 +219,16 @@ class DomainActionsPort:
         if location is None or not location.point_of_care:
             return None
         code = f"{source.organisation.code}-{location.point_of_care.lower()}"
-        ward = Organisation.objects.filter(code=code, parent=source.organisation).first()
+        key = (source.organisation.pk, code)
+        now = time.monotonic()
+        cached = _wards.get(key)
+        if cached is not None and now - cached[0] < LOOKUP_CACHE_SECONDS:
+            ward = cached[1]
+        else:
+            ward = Organisation.objects.filter(code=code, parent=source.organisation).first()
+            if len(_wards) >= _LOOKUP_CACHE_SIZE:
+                _wards.clear()
+            _wards[key] = (now, ward)
         if ward is None:
             raise NotApplicable(
                 "unknown_ward",
@@ -229,9 +267,9 @@ class DomainActionsPort:
             "stay_state", {"visit": self._visit_number(message), "detail": str(exc)}, "PV1^1^19"
         )
 
-    def _notify(self, stay: Stay, kind: str) -> None:
+    def _notify(self, stay: Stay, patient: Patient, kind: str) -> None:
         circle_notify(
-            patient=stay.patient,
+            patient=patient,
             kind=kind,
             params={"hospital": stay.hospital.name},
             key=f"{kind}-{stay.pk}",
@@ -290,7 +328,7 @@ class DomainActionsPort:
         except StayError as exc:
             raise self._state(exc, message) from exc
         if not planned:
-            self._notify(stay, STAY_ADMITTED.code)
+            self._notify(stay, patient, STAY_ADMITTED.code)
         return Outcome.APPLIED
 
     def admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
@@ -360,7 +398,7 @@ class DomainActionsPort:
             )
         except StayError as exc:
             raise self._state(exc, message) from exc
-        self._notify(stay, STAY_DISCHARGED.code)
+        self._notify(stay, patient, STAY_DISCHARGED.code)
         return Outcome.APPLIED
 
     def cancel_admit(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
@@ -405,7 +443,9 @@ class DomainActionsPort:
             if ward is not None and ward.pk != stay.ward_id:
                 stay = stay_transfer(stay=stay, ward=ward, actor=actor, at=message.event_time)
             physician, physician_name = self._physician(message)
-            if physician is not None or physician_name:
+            sent = (physician.pk if physician else None, "" if physician else physician_name[:200])
+            unchanged = sent == (stay.admitting_physician_id, stay.admitting_physician_name)
+            if (physician is not None or physician_name) and not unchanged:
                 stay = stay_admitting_physician_set(
                     stay=stay,
                     actor=actor,

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from parcours.audit.actions import audit_batch
 from parcours.interop.hl7v2.ack import build_ack
 from parcours.interop.hl7v2.handlers import dispatch
 from parcours.interop.hl7v2.parse import (
@@ -27,6 +28,7 @@ from parcours.interop.hl7v2.parse import (
 )
 from parcours.interop.hl7v2.reasons import Hl7Error
 from parcours.interop.models import Hl7Source, InboundMessage, InboundStatus
+from parcours.transactions import single_savepoint
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +232,9 @@ def _process(
         message = parse_adt(text, header, source.zone, charset)
         row.message_time = message.message_time
         try:
-            with transaction.atomic():
+            # One savepoint for the handler's writes (the actions it calls open none of their
+            # own) and one append of their audit rows to the chain.
+            with single_savepoint(), audit_batch():
                 outcome = dispatch(message, source)
         except Hl7Error:
             raise

@@ -111,9 +111,11 @@ class MllpServer:
         return int(self.server.sockets[0].getsockname()[1])
 
     async def start(self) -> None:
+        from parcours.interop.hl7v2.domain_actions import clear_lookup_cache
         from parcours.interop.hl7v2.ingest import clear_source_cache
 
         clear_source_cache()
+        clear_lookup_cache()
         # The reader's limit bounds a frame: readuntil gives up past it.
         self.server = await asyncio.start_server(
             self._connected,
