@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
-from parcours.accounts.models import User
+from parcours.accounts.models import Membership, User
 from parcours.messaging.kinds import KINDS, NotificationKind, get_kind
 from parcours.messaging.models import Notification, NotificationPreference, WebhookEndpoint
 
@@ -21,11 +22,27 @@ class EffectivePreference:
 
 
 def preference_for(user: User, kind_code: str) -> EffectivePreference:
+    return preferences_for([user.pk], kind_code)[user.pk]
+
+
+def preferences_for(user_ids: Iterable[int], kind_code: str) -> dict[int, EffectivePreference]:
+    """Each user's effective preference for one kind, in one query whatever the number of users."""
     kind = get_kind(kind_code)
-    row = NotificationPreference.objects.filter(user=user, kind=kind_code).first()
-    if row is None:
-        return EffectivePreference(kind, True, kind.email, kind.webhook, False)
-    return EffectivePreference(kind, row.in_app, row.email, row.webhook, row.email_daily_digest)
+    ids = set(user_ids)
+    rows = {
+        row.user_id: row
+        for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind_code)
+    }
+    result = {}
+    for user_id in ids:
+        row = rows.get(user_id)
+        if row is None:
+            result[user_id] = EffectivePreference(kind, True, kind.email, kind.webhook, False)
+        else:
+            result[user_id] = EffectivePreference(
+                kind, row.in_app, row.email, row.webhook, row.email_daily_digest
+            )
+    return result
 
 
 def preferences_of(user: User) -> list[EffectivePreference]:
@@ -62,6 +79,29 @@ def unread_count(user: User) -> int:
 
 def endpoints_for(user: User, kind_code: str) -> list[WebhookEndpoint]:
     """Active endpoints of the organisations where the user has an active membership."""
-    organisations = user.memberships.filter(active=True).values("organisation_id")
-    endpoints = WebhookEndpoint.objects.filter(active=True, organisation_id__in=organisations)
-    return [endpoint for endpoint in endpoints.order_by("pk") if endpoint.accepts(kind_code)]
+    return endpoints_for_users([user.pk], kind_code)[user.pk]
+
+
+def endpoints_for_users(
+    user_ids: Iterable[int], kind_code: str
+) -> dict[int, list[WebhookEndpoint]]:
+    """`endpoints_for` of several users in two queries (memberships, endpoints), by user id."""
+    ids = set(user_ids)
+    organisations: dict[int, set[int]] = {user_id: set() for user_id in ids}
+    memberships = Membership.objects.filter(user_id__in=ids, active=True)
+    for user_id, organisation_id in memberships.values_list("user_id", "organisation_id"):
+        organisations[user_id].add(organisation_id)
+    wanted = set().union(*organisations.values())
+    endpoints = []
+    if wanted:
+        endpoints = [
+            endpoint
+            for endpoint in WebhookEndpoint.objects.filter(
+                active=True, organisation_id__in=wanted
+            ).order_by("pk")
+            if endpoint.accepts(kind_code)
+        ]
+    return {
+        user_id: [e for e in endpoints if e.organisation_id in organisations[user_id]]
+        for user_id in ids
+    }
