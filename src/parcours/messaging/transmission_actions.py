@@ -526,7 +526,7 @@ def _escalate(now: datetime) -> int:
             if not claimed.update(escalated_at=now):
                 continue
             _event(copy, TransmissionEventType.ESCALATED, now)
-            notified = []
+            notified: list[int] = []
             transmission = copy.transmission
             user_ids = set(referent_user_ids(transmission.patient)) | {transmission.sender_id}
             escalated_to = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
