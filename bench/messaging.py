@@ -25,6 +25,11 @@ post fans out a notification to every reader: the worst case. Reported: POST rou
 p50/p99 (HTTP level), notifications written per second (rows counted in the database over the
 posting time), and per message the time from just before the POST until all 200 clients have
 its live event.
+
+    .venv/bin/python bench/messaging.py --writes [--members 200]
+
+Action level, in one `parcours shell`: the notifications of one fan-out to 200 readers, written
+by one `notification_create` per reader and by one `notifications_create`, median of 5 runs.
 """
 
 from __future__ import annotations
@@ -138,6 +143,41 @@ for n in range(MEMBERS):
     store.create()
     out["sessions"].append(store.session_key)
 open(OUTPUT, "w").write(json.dumps(out))
+"""
+
+
+WRITES = """
+import statistics, time
+from django.db import transaction
+from parcours.accounts.models import Membership, User
+from parcours.directory.models import Organisation
+from parcours.messaging import actions
+org = Organisation.objects.create(code="bench-w", name={"fr": "W"}, type="home_nursing")
+users = []
+for n in range(READERS):
+    user = User.objects.create_user(username=f"w{n}", password=None, email=f"w{n}@example.invalid")
+    Membership.objects.create(user=user, organisation=org, role="home_nurse")
+    users.append(user)
+common = {"kind": "message.received", "params": {"sender": "Bench"}, "link": "/"}
+loop, bulk = [], []
+for run in range(RUNS):
+    started = time.perf_counter()
+    with transaction.atomic():
+        for user in users:
+            actions.notification_create(recipient=user, key=f"l{run}-{user.pk}", **common)
+    loop.append(time.perf_counter() - started)
+    if hasattr(actions, "notifications_create"):
+        started = time.perf_counter()
+        with transaction.atomic():
+            actions.notifications_create(
+                recipients=users, keys=[f"b{run}-{u.pk}" for u in users], **common
+            )
+        bulk.append(time.perf_counter() - started)
+for name, times in (("one notification_create per reader", loop), ("notifications_create", bulk)):
+    if times:
+        median = statistics.median(times)
+        print(f"{name:<36} {READERS} readers: median {median * 1000:7.1f} ms "
+              f"({READERS / median:6.0f} notifications/s) over {len(times)} runs")
 """
 
 
@@ -512,10 +552,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--large", action="store_true", help="the large-conversation case")
     parser.add_argument("--members", type=int, default=200)
+    parser.add_argument(
+        "--writes", action="store_true", help="action level: write one fan-out's notifications"
+    )
     parser.add_argument("--messages", type=int, default=30)
     parser.add_argument("--senders", type=int, default=4)
     options = parser.parse_args()
     print(machine_line())
+    if options.writes:
+        with data_dir() as env:
+            parcours(env, "migrate", "--noinput", "-v0")
+            script = WRITES.replace("READERS", str(options.members)).replace("RUNS", "5")
+            print(parcours(env, "shell", "-v0", "-c", script))
+        return
     if options.large:
         large(options)
         return

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
-from parcours.accounts.models import Membership, User
+from parcours.accounts.models import User
 from parcours.messaging.kinds import KINDS, NotificationKind, get_kind
 from parcours.messaging.models import Notification, NotificationPreference, WebhookEndpoint
 
@@ -85,23 +85,22 @@ def endpoints_for(user: User, kind_code: str) -> list[WebhookEndpoint]:
 def endpoints_for_users(
     user_ids: Iterable[int], kind_code: str
 ) -> dict[int, list[WebhookEndpoint]]:
-    """`endpoints_for` of several users in two queries (memberships, endpoints), by user id."""
+    """`endpoints_for` of several users in one query, by user id."""
     ids = set(user_ids)
-    organisations: dict[int, set[int]] = {user_id: set() for user_id in ids}
-    memberships = Membership.objects.filter(user_id__in=ids, active=True)
-    for user_id, organisation_id in memberships.values_list("user_id", "organisation_id"):
-        organisations[user_id].add(organisation_id)
-    wanted = set().union(*organisations.values())
-    endpoints = []
-    if wanted:
-        endpoints = [
-            endpoint
-            for endpoint in WebhookEndpoint.objects.filter(
-                active=True, organisation_id__in=wanted
-            ).order_by("pk")
-            if endpoint.accepts(kind_code)
-        ]
-    return {
-        user_id: [e for e in endpoints if e.organisation_id in organisations[user_id]]
-        for user_id in ids
-    }
+    result: dict[int, list[WebhookEndpoint]] = {user_id: [] for user_id in ids}
+    if not ids:
+        return result
+    rows = (
+        WebhookEndpoint.objects.filter(
+            active=True,
+            organisation__memberships__user_id__in=ids,
+            organisation__memberships__active=True,
+        )
+        .annotate(member_id=F("organisation__memberships__user_id"))
+        .order_by("pk")
+    )
+    for endpoint in rows:
+        found = result[endpoint.member_id]  # type: ignore[attr-defined]
+        if endpoint.accepts(kind_code) and all(e.pk != endpoint.pk for e in found):
+            found.append(endpoint)
+    return result
