@@ -100,7 +100,7 @@ def endpoints_for_users(
         .order_by("pk")
     )
     for endpoint in rows:
-        found = result[endpoint.member_id]  # type: ignore[attr-defined]
+        found = result[endpoint.member_id]
         if endpoint.accepts(kind_code) and all(e.pk != endpoint.pk for e in found):
             found.append(endpoint)
     return result
