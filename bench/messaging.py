@@ -13,6 +13,23 @@ over every (message, receiver) pair.
 Runs: "saturated" (4 concurrent posters, as fast as the server answers) and "paced" (10 posts/s).
 Two servers: posts alternate between A and B; half the clients listen on A, half on B.
 The database is SQLite (WAL) in a throw-away data dir unless PARCOURS_DATABASE_URL is set.
+
+    .venv/bin/python bench/messaging.py --large [--members 200] [--messages 30] [--senders 4]
+
+"Large conversation" instead: one patient conversation whose circle has 200 members
+(professionals with accounts and care roles), each holding a WebSocket. Posts go through the
+JSON API, first from one sender (the hospital referent), then from several concurrent senders
+(circle members). Before each post every reader is made to have read the earlier messages
+(their `message.received` notifications marked read, outside the timed window), so that each
+post fans out a notification to every reader: the worst case. Reported: POST round trip
+p50/p99 (HTTP level), notifications written per second (rows counted in the database over the
+posting time), and per message the time from just before the POST until all 200 clients have
+its live event.
+
+    .venv/bin/python bench/messaging.py --writes [--members 200]
+
+Action level, in one `parcours shell`: the notifications of one fan-out to 200 readers, written
+by one `notification_create` per reader and by one `notifications_create`, median of 5 runs.
 """
 
 from __future__ import annotations
@@ -31,6 +48,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -69,6 +87,97 @@ for c in range(CONVERSATIONS):
         sessions.append(store.session_key)
     out["conversations"].append({"id": conversation.pk, "sessions": sessions})
 open(OUTPUT, "w").write(json.dumps(out))
+"""
+
+
+LARGE_SETUP = """
+import json
+from django.contrib.auth import HASH_SESSION_KEY, BACKEND_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+from parcours.accounts.actions import api_token_create
+from parcours.accounts.models import Membership, User
+from parcours.directory.models import Organisation, Professional, ProfessionalRole
+from parcours.messaging.conversation_actions import conversation_for_patient
+from parcours.patients.access import Purpose, access_patient
+from parcours.patients.actions import (
+    IdentifierInput, MemberInput, PatientData, circle_member_add, patient_create,
+)
+from parcours.patients.models import MemberRole
+hospital = Organisation.objects.create(code="bench-chu", name={"fr": "CHU Bench"}, type="hospital")
+nursing = Organisation.objects.create(code="bench-soins", name={"fr": "Soins"}, type="home_nursing")
+referent = User.objects.create_user(username="bench-referent", password=None, first_name="Ref")
+Membership.objects.create(user=referent, organisation=hospital, role="hospital_liaison_nurse")
+patient = patient_create(
+    user=referent,
+    data=PatientData(
+        given_name="Bench", family_name="Patient",
+        birth_date=timezone.localdate().replace(year=1944),
+        administrative_sex="female", pronouns="", languages=["fr"],
+    ),
+    identifiers=[IdentifierInput("be-niss", "48021408235")],
+)
+manage = access_patient(referent, patient.pk, purpose=Purpose.COORDINATION, manage=True)
+conversation = conversation_for_patient(access=manage)
+backend = "django.contrib.auth.backends.ModelBackend"
+out = {"conversation": conversation.pk, "tokens": [api_token_create(user=referent, name="b").raw],
+       "sessions": []}
+for n in range(MEMBERS):
+    user = User.objects.create_user(
+        username=f"bench-m{n}", password=None, email=f"m{n}@example.invalid", first_name=f"M{n}"
+    )
+    Membership.objects.create(user=user, organisation=nursing, role="home_nurse")
+    professional = Professional.objects.create(
+        given_name=f"M{n}", family_name="Bench", profession="nurse", user=user
+    )
+    ProfessionalRole.objects.create(professional=professional, organisation=nursing)
+    circle_member_add(
+        access=manage, member=MemberInput(role=MemberRole.HOME_NURSE, professional=professional)
+    )
+    if n < SENDERS - 1:
+        out["tokens"].append(api_token_create(user=user, name="b").raw)
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = backend
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    out["sessions"].append(store.session_key)
+open(OUTPUT, "w").write(json.dumps(out))
+"""
+
+
+WRITES = """
+import statistics, time
+from django.db import transaction
+from parcours.accounts.models import Membership, User
+from parcours.directory.models import Organisation
+from parcours.messaging import actions
+org = Organisation.objects.create(code="bench-w", name={"fr": "W"}, type="home_nursing")
+users = []
+for n in range(READERS):
+    user = User.objects.create_user(username=f"w{n}", password=None, email=f"w{n}@example.invalid")
+    Membership.objects.create(user=user, organisation=org, role="home_nurse")
+    users.append(user)
+common = {"kind": "message.received", "params": {"sender": "Bench"}, "link": "/"}
+loop, bulk = [], []
+for run in range(RUNS):
+    started = time.perf_counter()
+    with transaction.atomic():
+        for user in users:
+            actions.notification_create(recipient=user, key=f"l{run}-{user.pk}", **common)
+    loop.append(time.perf_counter() - started)
+    if hasattr(actions, "notifications_create"):
+        started = time.perf_counter()
+        with transaction.atomic():
+            actions.notifications_create(
+                recipients=users, keys=[f"b{run}-{u.pk}" for u in users], **common
+            )
+        bulk.append(time.perf_counter() - started)
+for name, times in (("one notification_create per reader", loop), ("notifications_create", bulk)):
+    if times:
+        median = statistics.median(times)
+        print(f"{name:<36} {READERS} readers: median {median * 1000:7.1f} ms "
+              f"({READERS / median:6.0f} notifications/s) over {len(times)} runs")
 """
 
 
@@ -245,6 +354,194 @@ async def redis_floor(url: str, count: int = 2000) -> tuple[float, float]:
     return statistics.median(latencies), pct(latencies, 0.99)
 
 
+READ_ALL = (
+    "UPDATE messaging_notification SET read_at = {now} "
+    "WHERE read_at IS NULL AND kind = 'message.received'"
+)
+
+
+class Database:
+    """A direct connection for what the readers do between posts and for counting rows."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        url = env.get("PARCOURS_DATABASE_URL", "")
+        if url:
+            import psycopg
+
+            self.connection: Any = psycopg.connect(url, autocommit=True)
+            self.mark_read = READ_ALL.format(now="now()")
+        else:
+            import sqlite3
+
+            path = Path(env["PARCOURS_DATA_DIR"]) / "parcours.sqlite3"
+            self.connection = sqlite3.connect(
+                path, timeout=60, isolation_level=None, check_same_thread=False
+            )
+            self.mark_read = READ_ALL.format(now="datetime('now')")
+        self.lock = threading.Lock()
+
+    def notifications(self) -> int:
+        with self.lock:
+            return int(
+                self.connection.execute("SELECT count(*) FROM messaging_notification").fetchone()[0]
+            )
+
+    def read_all(self) -> None:
+        with self.lock:
+            self.connection.execute(self.mark_read)
+
+
+@dataclass
+class LargeRun:
+    sent: dict[int, float] = field(default_factory=dict)
+    received: dict[int, list[float]] = field(default_factory=dict)
+    post_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    elapsed: float = 0.0
+    notifications: int = 0
+
+
+async def listen_large(
+    url: str, origin: str, session: str, run: LargeRun, ready: asyncio.Event
+) -> None:
+    async with websockets.connect(
+        url,
+        additional_headers={"Cookie": f"sessionid={session}"},
+        origin=origin,  # type: ignore[arg-type]
+        max_queue=None,
+        open_timeout=60,
+    ) as socket:
+        ready.set()
+        try:
+            async for raw in socket:
+                event = json.loads(raw)
+                if event.get("kind") == "message.created":
+                    run.received.setdefault(int(event["message"]), []).append(time.perf_counter())
+        except websockets.ConnectionClosed:
+            return
+
+
+def drive_large(server: Server, setup: dict, db: Database, messages: int, senders: int) -> LargeRun:
+    run = LargeRun()
+    loop = asyncio.new_event_loop()
+    clients: list[asyncio.Future[None]] = []
+    readies: list[asyncio.Event] = []
+
+    async def connect_all() -> None:
+        for index, session in enumerate(setup["sessions"]):
+            ready = asyncio.Event()
+            readies.append(ready)
+            clients.append(
+                asyncio.ensure_future(listen_large(server.ws_url, server.base, session, run, ready))
+            )
+            if index % 50 == 49:
+                await asyncio.sleep(0.05)
+        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(connect_all(), loop).result(180)
+    time.sleep(1.0)
+    tokens = setup["tokens"][:senders]
+    counter = iter(range(messages))
+    lock = threading.Lock()
+    posting = 0.0
+    before = db.notifications()
+
+    def poster(token: str) -> None:
+        nonlocal posting
+        while True:
+            with lock:
+                number = next(counter, None)
+            if number is None:
+                return
+            db.read_all()  # every reader has read the conversation since: a full fan-out
+            one = Run()
+            started = time.perf_counter()
+            post(server.base, token, setup["conversation"], number, one)
+            with lock:
+                posting += time.perf_counter() - started
+                run.errors += one.errors
+                run.post_ms += one.post_ms
+                run.sent.update(one.sent)
+
+    wall = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=senders) as pool:
+        list(pool.map(poster, [tokens[i % len(tokens)] for i in range(senders)]))
+    run.elapsed = time.perf_counter() - wall
+    # Posting time alone (the readers' mark-read writes between posts excluded), as a wall
+    # clock share: the sum of POST times divided by the number of concurrent senders.
+    run.notifications = db.notifications() - before
+    run.elapsed = min(run.elapsed, posting / senders) if posting else run.elapsed
+    expected = len(setup["sessions"])
+    wait_until = time.perf_counter() + 30
+    while time.perf_counter() < wait_until and any(
+        len(run.received.get(mid, [])) < expected for mid in run.sent
+    ):
+        time.sleep(0.1)
+
+    async def close_all() -> None:
+        for client in clients:
+            client.cancel()
+        await asyncio.gather(*clients, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(close_all(), loop).result(60)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+    return run
+
+
+def report_large(name: str, run: LargeRun, members: int) -> str:
+    all_have = [
+        (max(run.received[mid]) - started) * 1000
+        for mid, started in run.sent.items()
+        if len(run.received.get(mid, [])) >= members
+    ]
+    pairs = [
+        (at - run.sent[mid]) * 1000
+        for mid, times in run.received.items()
+        if mid in run.sent
+        for at in times
+    ]
+    incomplete = len(run.sent) - len(all_have)
+    return (
+        f"{name:<34} posts {len(run.sent):3d}  POST p50 {pct(run.post_ms, 0.5):7.1f} ms  "
+        f"p99 {pct(run.post_ms, 0.99):7.1f} ms  notifications {run.notifications:5d} "
+        f"({run.notifications / run.elapsed:6.0f}/s)  all {members} clients have it: "
+        f"p50 {pct(all_have, 0.5):7.1f} ms  p99 {pct(all_have, 0.99):7.1f} ms  "
+        f"(per client p50 {pct(pairs, 0.5):6.1f} ms)  incomplete {incomplete}  "
+        f"failed posts {run.errors}"
+    )
+
+
+def large(options: argparse.Namespace) -> None:
+    with data_dir() as env:
+        env = {**env, "PARCOURS_SECRET_KEY": "b" * 50}
+        parcours(env, "migrate", "--noinput", "-v0")
+        output = Path(tempfile.mkdtemp(prefix="parcours-bench-msg-")) / "setup.json"
+        script = (
+            LARGE_SETUP.replace("MEMBERS", str(options.members))
+            .replace("SENDERS", str(options.senders))
+            .replace("OUTPUT", repr(str(output)))
+        )
+        parcours(env, "shell", "-v0", "-c", script)
+        setup = json.loads(output.read_text())
+        db = Database(env)
+        backend = "PostgreSQL" if env.get("PARCOURS_DATABASE_URL") else "SQLite"
+        print(
+            f"large conversation: {options.members} circle members with a WebSocket each, "
+            f"{options.messages} posts per run, {backend}, one server ({options.workers} workers)"
+        )
+        with servers(env, 1, options.workers) as found:
+            warm = drive_large(found[0], setup, db, 3, 1)  # first requests of each worker
+            print(report_large("warm-up (3 posts, one sender)", warm, options.members))
+            for senders in (1, options.senders):
+                run = drive_large(found[0], setup, db, options.messages, senders)
+                label = "one sender" if senders == 1 else f"{senders} concurrent senders"
+                print(report_large(label, run, options.members))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=500)
@@ -253,9 +550,25 @@ def main() -> None:
     parser.add_argument("--posters", type=int, default=4)
     parser.add_argument("--rate", type=float, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--large", action="store_true", help="the large-conversation case")
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument(
+        "--writes", action="store_true", help="action level: write one fan-out's notifications"
+    )
+    parser.add_argument("--messages", type=int, default=30)
+    parser.add_argument("--senders", type=int, default=4)
     options = parser.parse_args()
-    conversations = max(1, options.clients // options.per_conversation)
     print(machine_line())
+    if options.writes:
+        with data_dir() as env:
+            parcours(env, "migrate", "--noinput", "-v0")
+            script = WRITES.replace("READERS", str(options.members)).replace("RUNS", "5")
+            print(parcours(env, "shell", "-v0", "-c", script))
+        return
+    if options.large:
+        large(options)
+        return
+    conversations = max(1, options.clients // options.per_conversation)
     with data_dir() as env, redis_server() as redis_url:
         env = {**env, "PARCOURS_REDIS_URL": redis_url, "PARCOURS_SECRET_KEY": "b" * 50}
         parcours(env, "migrate", "--noinput", "-v0")

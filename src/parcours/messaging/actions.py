@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +18,7 @@ from django.utils import timezone
 from parcours.accounts.models import User
 from parcours.directory.models import Organisation
 from parcours.live import publish_to_users
-from parcours.messaging.kinds import get_kind
+from parcours.messaging.kinds import NotificationKind, get_kind
 from parcours.messaging.models import (
     Channel,
     Notification,
@@ -27,7 +27,7 @@ from parcours.messaging.models import (
     OutboxStatus,
     WebhookEndpoint,
 )
-from parcours.messaging.selectors import endpoints_for, preference_for
+from parcours.messaging.selectors import endpoints_for_users, preferences_for
 
 LIVE_TOPIC = "notifications"
 
@@ -58,42 +58,127 @@ def notification_create(
 
     Call it inside the transaction of the change. `key` makes it idempotent: the same key twice
     returns the first notification and writes nothing (a UNIQUE column, no time window).
+    The one-recipient case of `notifications_create`.
+    """
+    return notifications_create(
+        recipients=[recipient],
+        kind=kind,
+        params=params,
+        link=link,
+        patient_id=patient_id,
+        keys=[key] if key else None,
+    )[0]
+
+
+# Retries of the bulk insert when a concurrent twin (same key) committed in between.
+MAX_KEY_CONFLICTS = 3
+
+
+def notifications_create(
+    *,
+    recipients: Sequence[User],
+    kind: str,
+    params: dict[str, Any],
+    link: str,
+    patient_id: int | None = None,
+    keys: Sequence[str] | None = None,
+) -> list[Notification]:
+    """`notification_create` for many recipients in a constant number of queries.
+
+    The same notification (kind, title parameters, link, patient) for each recipient, with
+    `keys[i]` the idempotency key of `recipients[i]` (default: a fresh one each). Returns the
+    notifications in the order of `recipients`; a key already used gives its first notification
+    and writes nothing. Preferences, webhook endpoints and existing keys are read once for all
+    recipients; notifications and outbox rows are written with two bulk inserts, inside the
+    caller's transaction. Nothing is published here: the outbox relay tells the recipients'
+    open pages when it delivers the in-app rows, and callers publish their own live event once
+    for all recipients on commit.
     """
     kind_def = get_kind(kind)
     _check(kind_def.title, params, link)
-    key = key or f"n-{uuid.uuid4().hex}"
+    people = list(recipients)
+    if keys is None:
+        wanted = [f"n-{uuid.uuid4().hex}" for _person in people]
+    else:
+        wanted = list(keys)
+        if len(wanted) != len(people) or not all(wanted):
+            raise InvalidNotification("one non-empty key per recipient")
+    if not people:
+        return []
     with transaction.atomic():
-        existing = Notification.objects.filter(key=key).first()
-        if existing is not None:
-            return existing
-        preference = preference_for(recipient, kind)
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=recipient,
-                    kind=kind,
-                    title_key=kind_def.title,
-                    params=params,
-                    link=link,
-                    patient_id=patient_id,
-                    key=key,
-                    shown_in_app=preference.in_app,
-                )
-        except IntegrityError:
-            # A concurrent twin with the same key committed first.
-            return Notification.objects.get(key=key)
-        rows = []
+        for _attempt in range(MAX_KEY_CONFLICTS):
+            by_key = {n.key: n for n in Notification.objects.filter(key__in=set(wanted))}
+            try:
+                with transaction.atomic():
+                    by_key.update(
+                        _write_new(people, wanted, by_key, kind_def, params, link, patient_id)
+                    )
+                break
+            except IntegrityError:
+                # A concurrent twin with one of these keys committed first: read it and retry
+                # the others (a conflict that reading does not explain is raised again).
+                if (
+                    not Notification.objects.filter(key__in=set(wanted))
+                    .exclude(key__in=list(by_key))
+                    .exists()
+                ):
+                    raise
+        else:
+            raise IntegrityError("notification keys kept conflicting")
+    return [by_key[key] for key in wanted]
+
+
+def _write_new(
+    people: list[User],
+    wanted: list[str],
+    existing: dict[str, Notification],
+    kind_def: NotificationKind,
+    params: dict[str, Any],
+    link: str,
+    patient_id: int | None,
+) -> dict[str, Notification]:
+    todo: dict[str, User] = {}
+    for person, key in zip(people, wanted, strict=True):
+        if key not in existing and key not in todo:
+            todo[key] = person
+    if not todo:
+        return {}
+    user_ids = {person.pk for person in todo.values()}
+    preferences = preferences_for(user_ids, kind_def.code)
+    webhook_users = [pk for pk in user_ids if preferences[pk].webhook]
+    endpoints = endpoints_for_users(webhook_users, kind_def.code) if webhook_users else {}
+    now = timezone.now()
+    created = Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=person,
+                kind=kind_def.code,
+                title_key=kind_def.title,
+                params=params,
+                link=link,
+                patient_id=patient_id,
+                key=key,
+                shown_in_app=preferences[person.pk].in_app,
+                created_at=now,
+            )
+            for key, person in todo.items()
+        ]
+    )
+    rows = []
+    for notification, person in zip(created, todo.values(), strict=True):
+        key = notification.key
+        preference = preferences[person.pk]
         if preference.in_app:
             rows.append(_row(notification, Channel.IN_APP, f"{key}:in_app"))
-        if preference.email and not preference.email_daily_digest and recipient.email:
+        if preference.email and not preference.email_daily_digest and person.email:
             rows.append(_row(notification, Channel.EMAIL, f"{key}:email"))
         if preference.webhook:
-            for endpoint in endpoints_for(recipient, kind):
+            for endpoint in endpoints[person.pk]:
                 row = _row(notification, Channel.WEBHOOK, f"{key}:webhook:{endpoint.pk}")
                 row.endpoint = endpoint
                 rows.append(row)
-        OutboxMessage.objects.bulk_create(rows)
-    return notification
+    OutboxMessage.objects.bulk_create(rows)
+    return {notification.key: notification for notification in created}
 
 
 def _row(notification: Notification, channel: str, key: str) -> OutboxMessage:

@@ -21,7 +21,7 @@ from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.live import publish_to_users
 from parcours.messaging import attachments
-from parcours.messaging.actions import notification_create, notification_mark_read
+from parcours.messaging.actions import notification_mark_read, notifications_create
 from parcours.messaging.conversations import ConversationAccess, participants
 from parcours.messaging.kinds import MESSAGE_MENTION, MESSAGE_RECEIVED
 from parcours.messaging.models import (
@@ -176,18 +176,18 @@ def _write(
             read_at__isnull=True,
         ).values_list("recipient_id", flat=True)
     )
-    for person in others:
-        if person.pk not in mentioned_ids and person.pk in already_told:
-            continue
-        kind = MESSAGE_MENTION if person.pk in mentioned_ids else MESSAGE_RECEIVED
-        notification_create(
-            recipient=person,
-            kind=kind.code,
-            params={"sender": sender},
-            link=link,
-            patient_id=conversation.patient_id,
-            key=f"conversation-message-{message.pk}-{person.pk}",
-        )
+    mention_readers = [p for p in others if p.pk in mentioned_ids]
+    new_readers = [p for p in others if p.pk not in mentioned_ids and p.pk not in already_told]
+    for kind, readers in ((MESSAGE_MENTION, mention_readers), (MESSAGE_RECEIVED, new_readers)):
+        if readers:
+            notifications_create(
+                recipients=readers,
+                kind=kind.code,
+                params={"sender": sender},
+                link=link,
+                patient_id=conversation.patient_id,
+                keys=[f"conversation-message-{message.pk}-{p.pk}" for p in readers],
+            )
     if access.patient_access is not None:
         audit_record(
             actor=access.patient_access.actor,

@@ -136,7 +136,12 @@ def participants(conversation: Conversation) -> list[User]:
             "author_id", flat=True
         )
     )
-    users = User.objects.filter(pk__in=candidates, is_active=True).order_by("username")
+    # The directory entry comes with the user: access.py reads it for each reader.
+    users = (
+        User.objects.filter(pk__in=candidates, is_active=True)
+        .select_related("professional")
+        .order_by("username")
+    )
     return [
         user
         for user in users

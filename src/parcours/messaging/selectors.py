@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 
 from parcours.accounts.models import User
 from parcours.messaging.kinds import KINDS, NotificationKind, get_kind
@@ -21,11 +22,27 @@ class EffectivePreference:
 
 
 def preference_for(user: User, kind_code: str) -> EffectivePreference:
+    return preferences_for([user.pk], kind_code)[user.pk]
+
+
+def preferences_for(user_ids: Iterable[int], kind_code: str) -> dict[int, EffectivePreference]:
+    """Each user's effective preference for one kind, in one query whatever the number of users."""
     kind = get_kind(kind_code)
-    row = NotificationPreference.objects.filter(user=user, kind=kind_code).first()
-    if row is None:
-        return EffectivePreference(kind, True, kind.email, kind.webhook, False)
-    return EffectivePreference(kind, row.in_app, row.email, row.webhook, row.email_daily_digest)
+    ids = set(user_ids)
+    rows = {
+        row.user_id: row
+        for row in NotificationPreference.objects.filter(user_id__in=ids, kind=kind_code)
+    }
+    result = {}
+    for user_id in ids:
+        row = rows.get(user_id)
+        if row is None:
+            result[user_id] = EffectivePreference(kind, True, kind.email, kind.webhook, False)
+        else:
+            result[user_id] = EffectivePreference(
+                kind, row.in_app, row.email, row.webhook, row.email_daily_digest
+            )
+    return result
 
 
 def preferences_of(user: User) -> list[EffectivePreference]:
@@ -62,6 +79,28 @@ def unread_count(user: User) -> int:
 
 def endpoints_for(user: User, kind_code: str) -> list[WebhookEndpoint]:
     """Active endpoints of the organisations where the user has an active membership."""
-    organisations = user.memberships.filter(active=True).values("organisation_id")
-    endpoints = WebhookEndpoint.objects.filter(active=True, organisation_id__in=organisations)
-    return [endpoint for endpoint in endpoints.order_by("pk") if endpoint.accepts(kind_code)]
+    return endpoints_for_users([user.pk], kind_code)[user.pk]
+
+
+def endpoints_for_users(
+    user_ids: Iterable[int], kind_code: str
+) -> dict[int, list[WebhookEndpoint]]:
+    """`endpoints_for` of several users in one query, by user id."""
+    ids = set(user_ids)
+    result: dict[int, list[WebhookEndpoint]] = {user_id: [] for user_id in ids}
+    if not ids:
+        return result
+    rows = (
+        WebhookEndpoint.objects.filter(
+            active=True,
+            organisation__memberships__user_id__in=ids,
+            organisation__memberships__active=True,
+        )
+        .annotate(member_id=F("organisation__memberships__user_id"))
+        .order_by("pk")
+    )
+    for endpoint in rows:
+        found = result[endpoint.member_id]
+        if endpoint.accepts(kind_code) and all(e.pk != endpoint.pk for e in found):
+            found.append(endpoint)
+    return result

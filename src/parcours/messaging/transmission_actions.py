@@ -27,7 +27,7 @@ from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation
 from parcours.live import publish_to_users
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notification_create, notifications_create
 from parcours.messaging.kinds import (
     TRANSMISSION_ESCALATED,
     TRANSMISSION_HAND_OVER_DUE,
@@ -242,6 +242,9 @@ def transmission_send(
             created_at=now,
             acknowledge_by=acknowledge_by,
         )
+        accounts: list[User] = []
+        keys: list[str] = []
+        copies: list[TransmissionRecipient] = []
         for item in resolved:
             copy = TransmissionRecipient.objects.create(
                 transmission=sent,
@@ -252,21 +255,25 @@ def transmission_send(
                 visibility=item.option.visibility,
             )
             _event(copy, TransmissionEventType.SENT, now, by=sender)
-            ids = []
             for account in item.option.accounts:
-                notification = notification_create(
-                    recipient=account,
-                    kind=TRANSMISSION_RECEIVED.code,
-                    params={"sender": _sender_name(sender)},
-                    link=_link(sent.pk),
-                    patient_id=access.patient.pk,
-                    key=f"transmission-received-{copy.pk}-{account.pk}",
-                )
-                ids.append(notification.pk)
+                accounts.append(account)
+                keys.append(f"transmission-received-{copy.pk}-{account.pk}")
+                copies.append(copy)
                 notified.add(account.pk)
-            if ids:
-                copy.notification_ids = ids
-                copy.save(update_fields=["notification_ids"])
+        notifications = notifications_create(
+            recipients=accounts,
+            kind=TRANSMISSION_RECEIVED.code,
+            params={"sender": _sender_name(sender)},
+            link=_link(sent.pk),
+            patient_id=access.patient.pk,
+            keys=keys,
+        )
+        changed: dict[int, TransmissionRecipient] = {}
+        for copy, notification in zip(copies, notifications, strict=True):
+            copy.notification_ids = [*copy.notification_ids, notification.pk]
+            changed[copy.pk] = copy
+        if changed:
+            TransmissionRecipient.objects.bulk_update(changed.values(), ["notification_ids"])
         _audit(
             access,
             action=AuditAction.CREATE,
@@ -480,16 +487,16 @@ def _remind(now: datetime) -> int:
             if accounts:
                 # Only those who may still open the record (access can end after sending).
                 patient = transmission.patient
-                for account in [a for a in accounts if may_see(a, patient)]:
-                    notified.append(account.pk)
-                    notification_create(
-                        recipient=account,
-                        kind=TRANSMISSION_REMINDER.code,
-                        params={"sender": _sender_name(transmission.sender)},
-                        link=_link(transmission.pk),
-                        patient_id=transmission.patient_id,
-                        key=f"transmission-reminder-{copy.pk}-{account.pk}",
-                    )
+                readers = [a for a in accounts if may_see(a, patient)]
+                notified.extend(account.pk for account in readers)
+                notifications_create(
+                    recipients=readers,
+                    kind=TRANSMISSION_REMINDER.code,
+                    params={"sender": _sender_name(transmission.sender)},
+                    link=_link(transmission.pk),
+                    patient_id=transmission.patient_id,
+                    keys=[f"transmission-reminder-{copy.pk}-{a.pk}" for a in readers],
+                )
             else:
                 notified.append(transmission.sender_id)
                 notification_create(
@@ -519,22 +526,22 @@ def _escalate(now: datetime) -> int:
             if not claimed.update(escalated_at=now):
                 continue
             _event(copy, TransmissionEventType.ESCALATED, now)
-            notified = []
+            notified: list[int] = []
             transmission = copy.transmission
             user_ids = set(referent_user_ids(transmission.patient)) | {transmission.sender_id}
-            for account in User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"):
-                notified.append(account.pk)
-                notification_create(
-                    recipient=account,
-                    kind=TRANSMISSION_ESCALATED.code,
-                    params={
-                        "sender": _sender_name(transmission.sender),
-                        "recipient": copy.display_name,
-                    },
-                    link=_follow_link(transmission.pk),
-                    patient_id=transmission.patient_id,
-                    key=f"transmission-escalated-{copy.pk}-{account.pk}",
-                )
+            escalated_to = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+            notified.extend(account.pk for account in escalated_to)
+            notifications_create(
+                recipients=escalated_to,
+                kind=TRANSMISSION_ESCALATED.code,
+                params={
+                    "sender": _sender_name(transmission.sender),
+                    "recipient": copy.display_name,
+                },
+                link=_follow_link(transmission.pk),
+                patient_id=transmission.patient_id,
+                keys=[f"transmission-escalated-{copy.pk}-{a.pk}" for a in escalated_to],
+            )
             _publish_change(copy, copy.state)
             _publish_notifications(notified)
             count += 1
