@@ -55,6 +55,15 @@ ORGANISATIONS: list[DemoOrganisation] = [
         "chu-bxl-urg", _n("Urgences", "Spoedgevallen", "Emergency"), T.WARD, parent="chu-bxl"
     ),
     DemoOrganisation(
+        "chu-bxl-car", _n("Cardiologie", "Cardiologie", "Cardiology"), T.WARD, parent="chu-bxl"
+    ),
+    DemoOrganisation(
+        "chu-bxl-ort",
+        _n("Orthopédie", "Orthopedie", "Orthopaedics"),
+        T.WARD,
+        parent="chu-bxl",
+    ),
+    DemoOrganisation(
         "chu-bxl-addict",
         _n("Sevrage et assuétudes", "Ontwenning en verslaving", "Detox and addiction"),
         T.WARD,
