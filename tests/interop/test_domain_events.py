@@ -131,6 +131,21 @@ def test_a12_without_pv1_3_goes_back_to_the_ward_the_transfer_left(server: Runni
     assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
 
 
+def test_two_a12_in_a_row_undo_the_last_two_transfers(server: RunningServer) -> None:
+    deliver(server, "a01_admit.hl7")  # GER
+    deliver(server, "a02_transfer.hl7")  # GER -> CAR
+    deliver(server, "a02_transfer.hl7", replace={"CAR^112": "ORT^301", "GER^204": "CAR^112"})
+    assert stay().ward.code == "chu-bxl-ort"  # type: ignore[union-attr]
+    assert deliver(server, "a12_cancel_transfer_without_pv1_3.hl7")[0] == "AA"
+    assert stay().ward.code == "chu-bxl-car"  # type: ignore[union-attr]
+    # The second A12 cancels the first transfer, not the first A12's own move.
+    assert deliver(server, "a12_cancel_transfer_without_pv1_3.hl7")[0] == "AA"
+    assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
+    assert deliver(server, "a12_cancel_transfer_without_pv1_3.hl7")[0] == "AE"
+    assert reason_of_last() == "no_transfer_to_cancel"
+    assert stay().ward.code == "chu-bxl-ger"  # type: ignore[union-attr]
+
+
 def test_a04_registers_an_emergency_visit(server: RunningServer) -> None:
     assert deliver(server, "a04_register.hl7")[0] == "AA"
     registered = Stay.objects.get()

@@ -353,11 +353,23 @@ class DomainActionsPort:
 
     def cancel_transfer(self, *, message: AdtMessage, source: Hl7Source) -> Outcome:
         """A12: back to PV1-3, which HL7 v2.5 §3.3.12 says holds the location before the
-        transfer; without PV1-3, back to the ward the last transfer left."""
+        transfer; without PV1-3, back to the ward the last transfer left.
+
+        The transfer cancelled is the latest one that is neither a cancellation itself nor
+        already cancelled: two A12s in a row undo the last two A02s, one after the other."""
         patient = self._patient(message, source, update=False)
         stay = self._stay(message, source, patient)
         assert message.visit is not None
-        last = stay.events.filter(kind=StayEventKind.TRANSFERRED).order_by("-at", "-pk").first()
+        transfers = list(stay.events.filter(kind=StayEventKind.TRANSFERRED).order_by("-at", "-pk"))
+        cancelled = {e.detail.get("cancelled_event") for e in transfers}
+        last = next(
+            (
+                e
+                for e in transfers
+                if not e.detail.get("cancels_transfer") and e.pk not in cancelled
+            ),
+            None,
+        )
         if last is None:
             raise NotApplicable(
                 "no_transfer_to_cancel", {"visit": self._visit_number(message)}, "PV1^1^19"
