@@ -140,6 +140,11 @@ class WorklistNotAllowed(Exception):
     """The user has no hospital role in this hospital (answered like an unknown hospital)."""
 
 
+def _stay_local(stay: Stay, moment: datetime | None) -> datetime | None:
+    """`moment` in the local time of the stay's hospital; None stays None."""
+    return local_time(moment, stay.hospital.country) if moment else None
+
+
 @dataclass
 class WorklistRow:
     stay: Stay
@@ -153,8 +158,7 @@ class WorklistRow:
 
     @property
     def expected_discharge_local(self) -> datetime | None:
-        moment = self.stay.expected_discharge_at
-        return local_time(moment, self.stay.hospital.country) if moment else None
+        return _stay_local(self.stay, self.stay.expected_discharge_at)
 
     @property
     def days_in_hospital(self) -> int:
@@ -188,10 +192,9 @@ class WorklistRow:
         return out
 
 
-@dataclass
-class WorklistPage:
-    hospital: Organisation
-    rows: list[WorklistRow]
+class _Pages:
+    """Page arithmetic shared by the open and the discharged views' pages."""
+
     number: int
     page_size: int
     total: int
@@ -207,6 +210,15 @@ class WorklistPage:
     @property
     def has_next(self) -> bool:
         return self.number < self.num_pages
+
+
+@dataclass
+class WorklistPage(_Pages):
+    hospital: Organisation
+    rows: list[WorklistRow]
+    number: int
+    page_size: int
+    total: int
 
 
 # --- who may see which hospital -------------------------------------------------------------
@@ -289,19 +301,15 @@ def _conditions() -> dict[str, Q]:
 def _annotated(queryset: QuerySet[Stay]) -> QuerySet[Stay]:
     """The SQL flags as columns (`wl_<flag>`) and the overdue count (`wl_overdue`)."""
     now = timezone.now()
-    overdue = (
-        PlanItem.objects.filter(stay=OuterRef("pk"), status=PlanItemStatus.TODO, due_at__lt=now)
-        .order_by()
-        .values("stay")
-        .annotate(n=Count("pk"))
-        .values("n")
+    overdue = PlanItem.objects.filter(
+        stay=OuterRef("pk"), status=PlanItemStatus.TODO, due_at__lt=now
     )
     columns: dict[str, Any] = {
         f"wl_{code}": models.ExpressionWrapper(condition, output_field=models.BooleanField())
         for code, condition in _conditions().items()
         if code not in (Flag.NO_REFERENT, Flag.OVERDUE)
     }
-    columns["wl_overdue"] = Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0))
+    columns["wl_overdue"] = _count(overdue)
     return queryset.annotate(**columns)
 
 
@@ -313,12 +321,30 @@ def _base(
     ward: Organisation | None,
     referent: str | None,
 ) -> QuerySet[Stay]:
-    queryset = Stay.objects.filter(
-        Q(hospital_id__in=team_ids) | Q(ward_id__in=team_ids),
+    return _team_stays(
+        user=user,
+        team_ids=team_ids,
         hospital=hospital,
+        ward=ward,
+        referent=referent,
         status__in=ACTIVE_STATUSES,
+    )
+
+
+def _team_stays(
+    *,
+    user: User,
+    team_ids: list[int],
+    hospital: Organisation,
+    ward: Organisation | None,
+    referent: str | None,
+    **filters: Any,
+) -> QuerySet[Stay]:
+    """The hospital's stays held by the team that `user` may reach, narrowed by `filters`."""
+    queryset = Stay.objects.filter(
+        Q(hospital_id__in=team_ids) | Q(ward_id__in=team_ids), hospital=hospital, **filters
     ).filter(
-        # Correlated per stay: the access rules run only for this hospital's active stays.
+        # Correlated per stay: the access rules run only for this hospital's stays kept so far.
         Exists(accessible_patients(user).filter(pk=OuterRef("patient_id")))
     )
     return _referent_ward(queryset, user=user, ward=ward, referent=referent)
@@ -355,14 +381,7 @@ def worklist(
     Raises WorklistNotAllowed when the user holds no hospital role in `hospital` (or its wards).
     Always audited (one row per listing, refusals included).
     """
-    memberships = _hospital_memberships(user)
-    if not any(h.pk == hospital.pk for h in _hospitals_of(memberships)):
-        _audit(user=user, membership=None, hospital=hospital, total=0, page=page)
-        raise WorklistNotAllowed
-    team_ids = [m.organisation_id for m in memberships]
-    membership = next(
-        m for m in memberships if hospital.pk in (m.organisation_id, m.organisation.parent_id)
-    )
+    team_ids, membership = _hospital_team(user=user, hospital=hospital, page=page)
     wanted = [f for f in (flags or []) if f in Flag.values]
     page_size = min(max(int(page_size), 1), MAX_PAGE_SIZE)
     # Phase 1: which stays, in which order (filters only; no flag columns computed).
@@ -395,10 +414,7 @@ def worklist(
         number = _clamp(page, total, page_size)
         page_ids = ids[(number - 1) * page_size : number * page_size]
     else:
-        total = candidates.count()
-        number = _clamp(page, total, page_size)
-        start = (number - 1) * page_size
-        page_ids = list(candidates.values_list("pk", flat=True)[start : start + page_size])
+        total, number, page_ids = _page_ids(candidates, page, page_size)
     # Phase 2: the page's rows with their flags.
     stays = list(
         _ordered(_annotated(Stay.objects.filter(pk__in=page_ids))).select_related(
@@ -410,6 +426,32 @@ def worklist(
     return WorklistPage(
         hospital=hospital, rows=rows, number=number, page_size=page_size, total=total
     )
+
+
+def _hospital_team(
+    *, user: User, hospital: Organisation, page: int, extra: dict[str, Any] | None = None
+) -> tuple[list[int], Membership]:
+    """The user's team organisation ids and the membership that opens `hospital`.
+
+    Audits the refusal and raises WorklistNotAllowed when no hospital role opens it.
+    """
+    memberships = _hospital_memberships(user)
+    if not any(h.pk == hospital.pk for h in _hospitals_of(memberships)):
+        _audit(user=user, membership=None, hospital=hospital, total=0, page=page, extra=extra)
+        raise WorklistNotAllowed
+    team_ids = [m.organisation_id for m in memberships]
+    membership = next(
+        m for m in memberships if hospital.pk in (m.organisation_id, m.organisation.parent_id)
+    )
+    return team_ids, membership
+
+
+def _page_ids(candidates: QuerySet[Stay], page: int, page_size: int) -> tuple[int, int, list[int]]:
+    """(total, page number clamped, ids of the page) of ordered `candidates`."""
+    total = candidates.count()
+    number = _clamp(page, total, page_size)
+    start = (number - 1) * page_size
+    return total, number, list(candidates.values_list("pk", flat=True)[start : start + page_size])
 
 
 def _clamp(page: int, total: int, page_size: int) -> int:
@@ -510,8 +552,7 @@ class DischargedRow:
 
     @property
     def discharged_local(self) -> datetime | None:
-        moment = self.stay.discharged_at
-        return local_time(moment, self.stay.hospital.country) if moment else None
+        return _stay_local(self.stay, self.stay.discharged_at)
 
     @property
     def letter_label(self) -> str:
@@ -546,25 +587,13 @@ class DischargedRow:
 
 
 @dataclass
-class DischargedPage:
+class DischargedPage(_Pages):
     hospital: Organisation
     rows: list[DischargedRow]
     number: int
     page_size: int
     total: int
     days: int
-
-    @property
-    def num_pages(self) -> int:
-        return max(math.ceil(self.total / self.page_size), 1)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
 
 
 def clamp_days(value: object) -> int:
@@ -622,46 +651,26 @@ def discharged_worklist(
     carry every `DischargedFlag` in `flags`. A fixed number of queries whatever the rows.
     """
     days = clamp_days(days)
-    memberships = _hospital_memberships(user)
-    if not any(h.pk == hospital.pk for h in _hospitals_of(memberships)):
-        _audit(
-            user=user,
-            membership=None,
-            hospital=hospital,
-            total=0,
-            page=page,
-            extra={"view": View.DISCHARGED, "days": days},
-        )
-        raise WorklistNotAllowed
-    team_ids = [m.organisation_id for m in memberships]
-    membership = next(
-        m for m in memberships if hospital.pk in (m.organisation_id, m.organisation.parent_id)
-    )
+    extra = {"view": View.DISCHARGED, "days": days}
+    team_ids, membership = _hospital_team(user=user, hospital=hospital, page=page, extra=extra)
     page_size = min(max(int(page_size), 1), MAX_PAGE_SIZE)
     now = timezone.now()
-    candidates = _referent_ward(
-        Stay.objects.filter(
-            Q(hospital_id__in=team_ids) | Q(ward_id__in=team_ids),
-            hospital=hospital,
-            status=StayStatus.DISCHARGED,
-            discharged_at__gte=now - timedelta(days=days),
-            discharged_at__lte=now,
-        ).filter(Exists(accessible_patients(user).filter(pk=OuterRef("patient_id")))),
+    candidates = _team_stays(
         user=user,
+        team_ids=team_ids,
+        hospital=hospital,
         ward=ward,
         referent=referent,
+        status=StayStatus.DISCHARGED,
+        discharged_at__gte=now - timedelta(days=days),
+        discharged_at__lte=now,
     )
     conditions = _discharged_conditions()
     for flag in flags or []:
         if flag in conditions:
             candidates = candidates.filter(conditions[flag])
     order = (F("discharged_at").desc(), "-pk")
-    total = candidates.count()
-    number = _clamp(page, total, page_size)
-    start = (number - 1) * page_size
-    page_ids = list(
-        candidates.order_by(*order).values_list("pk", flat=True)[start : start + page_size]
-    )
+    total, number, page_ids = _page_ids(candidates.order_by(*order), page, page_size)
     stays = list(
         Stay.objects.filter(pk__in=page_ids)
         .annotate(
@@ -674,12 +683,7 @@ def discharged_worklist(
     )
     rows = [_discharged_row(stay) for stay in stays]
     _audit(
-        user=user,
-        membership=membership,
-        hospital=hospital,
-        total=total,
-        page=number,
-        extra={"view": View.DISCHARGED, "days": days},
+        user=user, membership=membership, hospital=hospital, total=total, page=number, extra=extra
     )
     return DischargedPage(
         hospital=hospital,
