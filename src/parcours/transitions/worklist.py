@@ -44,7 +44,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models, transaction
 from django.db.models import (
@@ -151,6 +151,10 @@ class WorklistRow:
     flags: list[str]
     overdue_count: int
     unreachable_services: list[str] = field(default_factory=list)
+    # Shown as badge-danger, the others as badge-warning (worklist/_flags_cell.html).
+    danger_flags: ClassVar[frozenset[str]] = frozenset(
+        {Flag.FRAGILE, Flag.SERVICE_UNREACHABLE, Flag.OVERDUE, Flag.RISKY_DAY}
+    )
 
     @property
     def patient(self) -> object:
@@ -545,6 +549,14 @@ class DischargedRow:
     overdue_items: int
     readmission_days: int | None
     flags: list[str]
+    # Shown as badge-danger, the others as badge-warning (worklist/_flags_cell.html).
+    danger_flags: ClassVar[frozenset[str]] = frozenset(
+        {
+            DischargedFlag.LETTER_MISSING,
+            DischargedFlag.FOLLOW_UP_OVERDUE,
+            DischargedFlag.READMITTED,
+        }
+    )
 
     @property
     def patient(self) -> object:
