@@ -9,8 +9,10 @@ in the user's language.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -39,6 +41,8 @@ from parcours.transitions.aftercare_models import (
 router = Router(tags=["follow-up"])
 
 PAGE_LIMIT = 100
+
+_Recorded = TypeVar("_Recorded", Contact, Refusal)
 
 
 class ErrorOut(Schema):
@@ -160,6 +164,29 @@ def _not_found() -> Status[Any]:
 
 def _invalid(message: object) -> Status[Any]:
     return Status(422, ErrorOut(detail=str(message)))
+
+
+def _answered(view: Callable[..., Status[Any]]) -> Callable[..., Status[Any]]:
+    """Answer a refused or unknown patient with 404 and a refused change with 422."""
+
+    @functools.wraps(view)
+    def answered(*args: Any, **kwargs: Any) -> Status[Any]:
+        try:
+            return view(*args, **kwargs)
+        except PatientNotFound:
+            return _not_found()
+        except actions.AftercareError as exc:
+            return _invalid(exc.message)
+
+    return answered
+
+
+def _latest(
+    request: HttpRequest, patient_id: int, model: type[_Recorded], *related: str
+) -> list[_Recorded]:
+    """The patient's latest `model` rows (at most PAGE_LIMIT), once the patient may be read."""
+    access = _read(request, patient_id)
+    return list(model.objects.filter(patient=access.patient).select_related(*related)[:PAGE_LIMIT])
 
 
 def _read(request: HttpRequest, patient_id: int) -> PatientAccess:
@@ -288,11 +315,9 @@ def watch_list(request: HttpRequest, query: Query[WatchListQuery]) -> Status[Any
     response={201: WatchOut, 404: ErrorOut, 422: ErrorOut},
     summary="Put a patient on a watch list",
 )
+@_answered
 def watch_start(request: HttpRequest, patient_id: int, body: WatchIn) -> Status[Any]:
-    try:
-        access = _write(request, patient_id, "watch")
-    except PatientNotFound:
-        return _not_found()
+    access = _write(request, patient_id, "watch")
     organisation = next(
         (o for o in selectors.watch_organisations(access) if o.pk == body.organisation), None
     )
@@ -306,15 +331,12 @@ def watch_start(request: HttpRequest, patient_id: int, body: WatchIn) -> Status[
         )
     if organisation is None:
         return _invalid(_("Choose an organisation you may start a watch for."))
-    try:
-        entry = actions.watch_start(
-            access=access,
-            organisation=organisation,
-            reason=body.reason,
-            started_at=body.started_at,
-        )
-    except actions.AftercareError as exc:
-        return _invalid(exc.message)
+    entry = actions.watch_start(
+        access=access,
+        organisation=organisation,
+        reason=body.reason,
+        started_at=body.started_at,
+    )
     return Status(201, WatchOut(**watch_out(entry)))
 
 
@@ -330,15 +352,10 @@ def _entry_access(request: HttpRequest, entry_id: int, what: str) -> PatientAcce
     response={200: WatchOut, 404: ErrorOut, 422: ErrorOut},
     summary="End a watch",
 )
+@_answered
 def watch_end(request: HttpRequest, entry_id: int, body: WatchEndIn) -> Status[Any]:
-    try:
-        access = _entry_access(request, entry_id, "watch-end")
-    except PatientNotFound:
-        return _not_found()
-    try:
-        entry = actions.watch_end(access=access, entry_id=entry_id, reason=body.reason)
-    except actions.AftercareError as exc:
-        return _invalid(exc.message)
+    access = _entry_access(request, entry_id, "watch-end")
+    entry = actions.watch_end(access=access, entry_id=entry_id, reason=body.reason)
     return Status(200, WatchOut(**watch_out(entry)))
 
 
@@ -349,21 +366,16 @@ def watch_end(request: HttpRequest, entry_id: int, body: WatchEndIn) -> Status[A
     description="Recorded as a contact of kind `help_reactivated`; the circle's referents are "
     "told and the broken-follow-up flag is cleared.",
 )
+@_answered
 def watch_reactivate(request: HttpRequest, entry_id: int, body: ReactivateIn) -> Status[Any]:
-    try:
-        access = _entry_access(request, entry_id, "help-reactivated")
-    except PatientNotFound:
-        return _not_found()
-    try:
-        contact = actions.watch_reactivate_help(
-            access=access,
-            entry_id=entry_id,
-            help_given=body.help_given,
-            channel=body.channel,
-            at=body.at,
-        )
-    except actions.AftercareError as exc:
-        return _invalid(exc.message)
+    access = _entry_access(request, entry_id, "help-reactivated")
+    contact = actions.watch_reactivate_help(
+        access=access,
+        entry_id=entry_id,
+        help_given=body.help_given,
+        channel=body.channel,
+        at=body.at,
+    )
     return Status(201, contact_out(contact))
 
 
@@ -375,14 +387,9 @@ def watch_reactivate(request: HttpRequest, entry_id: int, body: ReactivateIn) ->
     response={200: list[ContactOut], 404: ErrorOut},
     summary="A patient's contacts (latest first, at most 100)",
 )
+@_answered
 def contact_list(request: HttpRequest, patient_id: int) -> Status[Any]:
-    try:
-        access = _read(request, patient_id)
-    except PatientNotFound:
-        return _not_found()
-    contacts = Contact.objects.filter(patient=access.patient).select_related(
-        "by_user", "by_organisation"
-    )[:PAGE_LIMIT]
+    contacts = _latest(request, patient_id, Contact, "by_user", "by_organisation")
     return Status(200, [contact_out(contact) for contact in contacts])
 
 
@@ -391,26 +398,21 @@ def contact_list(request: HttpRequest, patient_id: int) -> Status[Any]:
     response={201: ContactOut, 404: ErrorOut, 422: ErrorOut},
     summary="Record a contact with a patient",
 )
+@_answered
 def contact_add(request: HttpRequest, patient_id: int, body: ContactIn) -> Status[Any]:
-    try:
-        access = _write(request, patient_id, "contact")
-    except PatientNotFound:
-        return _not_found()
+    access = _write(request, patient_id, "contact")
     organisation = None
     if body.organisation is not None:
         organisation = Organisation.objects.filter(pk=body.organisation).first()
         if organisation is None:
             return _invalid(_("You do not work for this organisation."))
-    try:
-        contact = actions.contact_record(
-            access=access,
-            channel=body.channel,
-            at=body.at,
-            note=body.note,
-            organisation=organisation,
-        )
-    except actions.AftercareError as exc:
-        return _invalid(exc.message)
+    contact = actions.contact_record(
+        access=access,
+        channel=body.channel,
+        at=body.at,
+        note=body.note,
+        organisation=organisation,
+    )
     return Status(201, contact_out(contact))
 
 
@@ -419,14 +421,9 @@ def contact_add(request: HttpRequest, patient_id: int, body: ContactIn) -> Statu
     response={200: list[RefusalOut], 404: ErrorOut},
     summary="A patient's refusals of help (latest first, at most 100)",
 )
+@_answered
 def refusal_list(request: HttpRequest, patient_id: int) -> Status[Any]:
-    try:
-        access = _read(request, patient_id)
-    except PatientNotFound:
-        return _not_found()
-    refusals = Refusal.objects.filter(patient=access.patient).select_related(
-        "recorded_by", "recorded_organisation"
-    )[:PAGE_LIMIT]
+    refusals = _latest(request, patient_id, Refusal, "recorded_by", "recorded_organisation")
     return Status(200, [refusal_out(refusal) for refusal in refusals])
 
 
@@ -437,11 +434,9 @@ def refusal_list(request: HttpRequest, patient_id: int) -> Status[Any]:
     description="Who refused, when, what was offered (text or a directory service); the "
     "authenticated user and their organisation are recorded as who recorded it.",
 )
+@_answered
 def refusal_add(request: HttpRequest, patient_id: int, body: RefusalIn) -> Status[Any]:
-    try:
-        access = _write(request, patient_id, "refusal")
-    except PatientNotFound:
-        return _not_found()
+    access = _write(request, patient_id, "refusal")
     service = None
     if body.service is not None:
         service = Service.objects.filter(
@@ -451,15 +446,12 @@ def refusal_add(request: HttpRequest, patient_id: int, body: RefusalIn) -> Statu
         ).first()
         if service is None:
             return _invalid(_("Choose a service of an organisation of the circle or of yours."))
-    try:
-        refusal = actions.refusal_record(
-            access=access,
-            offered=body.offered,
-            refused_by=body.refused_by,
-            at=body.at,
-            reason=body.reason,
-            service=service,
-        )
-    except actions.AftercareError as exc:
-        return _invalid(exc.message)
+    refusal = actions.refusal_record(
+        access=access,
+        offered=body.offered,
+        refused_by=body.refused_by,
+        at=body.at,
+        reason=body.reason,
+        service=service,
+    )
     return Status(201, refusal_out(refusal))
