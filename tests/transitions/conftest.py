@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 import parcours.transitions
 from parcours.accounts.models import Role
 from parcours.audit.actions import Actor
+from parcours.transitions.aftercare_actions import broken_followup_check, watch_start
 from parcours.transitions.protocols import liaison_protocol_install_default
-from tests.factories import UserFactory
+from tests.factories import OrganisationFactory, UserFactory
 
 # The stay tests use the patients personas.
 from tests.patients.conftest import (  # noqa: F401
@@ -58,6 +60,35 @@ def ward_protocol(hospital, ward, hospital_protocol):  # type: ignore[no-untyped
     return liaison_protocol_install_default(
         hospital=hospital, ward=ward, actor=FEED, name="Gériatrie"
     )
+
+
+# Follow-up after discharge -------------------------------------------------------------------
+
+
+@pytest.fixture
+def low_threshold(db):  # type: ignore[no-untyped-def]
+    return OrganisationFactory(
+        code="bas-seuil-test",
+        type="addiction_service",
+        name={"fr": "Accueil bas seuil Test", "nl": "Laagdrempelig onthaal Test"},
+    )
+
+
+@pytest.fixture
+def outreach_worker(low_threshold):  # type: ignore[no-untyped-def]
+    """Nora, social worker of the community low-threshold team."""
+    return UserFactory(
+        username="nora", role=Role.SOCIAL_WORKER, organisation=low_threshold, first_name="Nora"
+    )
+
+
+@pytest.fixture
+def watched(manage, low_threshold):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Marie watched by the low-threshold team for 12 days without contact: flagged."""
+    start = timezone.now() - timedelta(days=12)
+    entry = watch_start(access=manage, organisation=low_threshold, started_at=start)
+    broken_followup_check(now=timezone.now())
+    return entry
 
 
 @pytest.fixture

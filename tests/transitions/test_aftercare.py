@@ -42,23 +42,6 @@ FEED = Actor(user_id=None, username="test-adt-feed")
 
 
 @pytest.fixture
-def low_threshold(db):  # type: ignore[no-untyped-def]
-    return OrganisationFactory(
-        code="bas-seuil-test",
-        type="addiction_service",
-        name={"fr": "Accueil bas seuil Test", "nl": "Laagdrempelig onthaal Test"},
-    )
-
-
-@pytest.fixture
-def outreach_worker(low_threshold):  # type: ignore[no-untyped-def]
-    """Nora, social worker at the low-threshold service."""
-    return UserFactory(
-        username="nora", role=Role.SOCIAL_WORKER, organisation=low_threshold, first_name="Nora"
-    )
-
-
-@pytest.fixture
 def discharged(manage, hospital):  # type: ignore[no-untyped-def]
     """Marie's stay at CHU Test, discharged 2 days ago."""
     stay = stay_admit(

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (pytest fixtures imported from the patients personas)
 """The follow-up JSON API: a community team's watch list, contacts, help reactivated, refusals;
 the hospital liaison nurse (circle referent) and an outsider who gets 404 everywhere."""
 
@@ -6,43 +5,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.utils import timezone
 
-from parcours.accounts.models import Role
 from parcours.audit.models import AuditEvent
-from parcours.transitions.aftercare_actions import broken_followup_check, watch_start
 from parcours.transitions.aftercare_models import BrokenFollowUp, Contact, Refusal, WatchEntry
-from tests.factories import OrganisationFactory, UserFactory
-from tests.patients.conftest import outsider  # noqa: F401
+from tests.factories import OrganisationFactory
 
 API = "/api/followup"
-
-
-@pytest.fixture
-def low_threshold(db):  # type: ignore[no-untyped-def]
-    return OrganisationFactory(
-        code="bas-seuil-test",
-        type="addiction_service",
-        name={"fr": "Accueil bas seuil Test", "nl": "Laagdrempelig onthaal Test"},
-    )
-
-
-@pytest.fixture
-def outreach_worker(low_threshold):  # type: ignore[no-untyped-def]
-    """Nora, social worker of a community low-threshold team."""
-    return UserFactory(
-        username="nora", role=Role.SOCIAL_WORKER, organisation=low_threshold, first_name="Nora"
-    )
-
-
-@pytest.fixture
-def watched(manage, low_threshold):  # type: ignore[no-untyped-def]
-    """Marie watched by the low-threshold team for 12 days without contact: flagged."""
-    start = timezone.now() - timedelta(days=12)
-    entry = watch_start(access=manage, organisation=low_threshold, started_at=start)
-    broken_followup_check(now=timezone.now())
-    return entry
 
 
 def _audits(what: str) -> list[AuditEvent]:

@@ -1,43 +1,13 @@
-# ruff: noqa: F811  (pytest fixtures imported from the patients personas)
 """Follow-up pages over HTTP, in French and Dutch, and the 404 for an unrelated professional."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
-from parcours.accounts.models import Role
-from parcours.transitions.aftercare_actions import broken_followup_check, watch_start
 from parcours.transitions.aftercare_models import Contact, Refusal, WatchEntry
-from tests.factories import OrganisationFactory, UserFactory
-from tests.patients.conftest import outsider  # noqa: F401
-
-
-@pytest.fixture
-def low_threshold(db):  # type: ignore[no-untyped-def]
-    return OrganisationFactory(
-        code="bas-seuil-test",
-        type="addiction_service",
-        name={"fr": "Accueil bas seuil Test", "nl": "Laagdrempelig onthaal Test"},
-    )
-
-
-@pytest.fixture
-def outreach_worker(low_threshold):  # type: ignore[no-untyped-def]
-    return UserFactory(
-        username="nora", role=Role.SOCIAL_WORKER, organisation=low_threshold, first_name="Nora"
-    )
-
-
-@pytest.fixture
-def watched(manage, low_threshold):  # type: ignore[no-untyped-def]
-    start = timezone.now() - timedelta(days=12)
-    entry = watch_start(access=manage, organisation=low_threshold, started_at=start)
-    broken_followup_check(now=timezone.now())
-    return entry
+from tests.factories import OrganisationFactory
 
 
 @pytest.mark.parametrize(
