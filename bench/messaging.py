@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -216,7 +216,10 @@ def servers(env: dict[str, str], count: int, workers: int) -> Iterator[list[Serv
         yield found
 
 
-async def listen(url: str, origin: str, session: str, run: Run, ready: asyncio.Event) -> None:
+async def listen_events(
+    url: str, origin: str, session: str, ready: asyncio.Event, got: Callable[[int], None]
+) -> None:
+    """Hold a live WebSocket as `session`; call `got(message id)` on each `message.created`."""
     async with websockets.connect(
         url,
         additional_headers={"Cookie": f"sessionid={session}"},
@@ -229,9 +232,45 @@ async def listen(url: str, origin: str, session: str, run: Run, ready: asyncio.E
             async for raw in socket:
                 event = json.loads(raw)
                 if event.get("kind") == "message.created":
-                    run.received.append((int(event["message"]), time.perf_counter()))
+                    got(int(event["message"]))
         except websockets.ConnectionClosed:
             return
+
+
+async def listen(url: str, origin: str, session: str, run: Run, ready: asyncio.Event) -> None:
+    def got(message_id: int) -> None:
+        run.received.append((message_id, time.perf_counter()))
+
+    await listen_events(url, origin, session, ready, got)
+
+
+def start_clients(
+    loop: asyncio.AbstractEventLoop, connect_all: Coroutine[Any, Any, None]
+) -> threading.Thread:
+    """Run `loop` in a thread, connect every client on it, and let them settle for a second."""
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(connect_all, loop).result(180)
+    time.sleep(1.0)
+    return thread
+
+
+def stop_clients(
+    loop: asyncio.AbstractEventLoop,
+    thread: threading.Thread,
+    clients: list[asyncio.Future[None]],
+) -> None:
+    """Close every client, then stop and close the loop that `start_clients` started."""
+
+    async def close_all() -> None:
+        for client in clients:
+            client.cancel()
+        await asyncio.gather(*clients, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(close_all(), loop).result(60)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
 
 
 def post(base: str, token: str, conversation_id: int, number: int, run: Run) -> None:
@@ -276,10 +315,7 @@ def drive(
                     await asyncio.sleep(0.05)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
 
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(connect_all(), loop).result(180)
-    time.sleep(1.0)
+    thread = start_clients(loop, connect_all())
     conversations = [c["id"] for c in setup["conversations"]]
     counter = iter(range(10**9))
     lock = threading.Lock()
@@ -305,16 +341,7 @@ def drive(
     wait_until = time.perf_counter() + 15
     while len(run.received) < expected and time.perf_counter() < wait_until:
         time.sleep(0.1)
-
-    async def close_all() -> None:
-        for client in clients:
-            client.cancel()
-        await asyncio.gather(*clients, return_exceptions=True)
-
-    asyncio.run_coroutine_threadsafe(close_all(), loop).result(60)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    stop_clients(loop, thread, clients)
     return run
 
 
@@ -404,21 +431,10 @@ class LargeRun:
 async def listen_large(
     url: str, origin: str, session: str, run: LargeRun, ready: asyncio.Event
 ) -> None:
-    async with websockets.connect(
-        url,
-        additional_headers={"Cookie": f"sessionid={session}"},
-        origin=origin,  # type: ignore[arg-type]
-        max_queue=None,
-        open_timeout=60,
-    ) as socket:
-        ready.set()
-        try:
-            async for raw in socket:
-                event = json.loads(raw)
-                if event.get("kind") == "message.created":
-                    run.received.setdefault(int(event["message"]), []).append(time.perf_counter())
-        except websockets.ConnectionClosed:
-            return
+    def got(message_id: int) -> None:
+        run.received.setdefault(message_id, []).append(time.perf_counter())
+
+    await listen_events(url, origin, session, ready, got)
 
 
 def drive_large(server: Server, setup: dict, db: Database, messages: int, senders: int) -> LargeRun:
@@ -438,10 +454,7 @@ def drive_large(server: Server, setup: dict, db: Database, messages: int, sender
                 await asyncio.sleep(0.05)
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
 
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    asyncio.run_coroutine_threadsafe(connect_all(), loop).result(180)
-    time.sleep(1.0)
+    thread = start_clients(loop, connect_all())
     tokens = setup["tokens"][:senders]
     counter = iter(range(messages))
     lock = threading.Lock()
@@ -479,16 +492,7 @@ def drive_large(server: Server, setup: dict, db: Database, messages: int, sender
         len(run.received.get(mid, [])) < expected for mid in run.sent
     ):
         time.sleep(0.1)
-
-    async def close_all() -> None:
-        for client in clients:
-            client.cancel()
-        await asyncio.gather(*clients, return_exceptions=True)
-
-    asyncio.run_coroutine_threadsafe(close_all(), loop).result(60)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    stop_clients(loop, thread, clients)
     return run
 
 
