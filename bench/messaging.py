@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import itertools
 import json
 import statistics
 import sys
@@ -244,6 +246,21 @@ async def listen(url: str, origin: str, session: str, run: Run, ready: asyncio.E
     await listen_events(url, origin, session, ready, got)
 
 
+async def connect_clients(
+    clients: list[asyncio.Future[None]],
+    listeners: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]],
+) -> None:
+    """Start each listener (50 at a time) into `clients`; return once every one is connected."""
+    readies: list[asyncio.Event] = []
+    for index, listener in enumerate(listeners, start=1):
+        ready = asyncio.Event()
+        readies.append(ready)
+        clients.append(asyncio.ensure_future(listener(ready)))
+        if index % 50 == 0:
+            await asyncio.sleep(0.05)
+    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
+
+
 def start_clients(
     loop: asyncio.AbstractEventLoop, connect_all: Coroutine[Any, Any, None]
 ) -> threading.Thread:
@@ -298,24 +315,12 @@ def drive(
     run = Run()
     loop = asyncio.new_event_loop()
     clients: list[asyncio.Future[None]] = []
-    readies: list[asyncio.Event] = []
-
-    async def connect_all() -> None:
-        index = 0
-        for conversation in setup["conversations"]:
-            for session in conversation["sessions"]:
-                server = found[index % len(found)]
-                index += 1
-                ready = asyncio.Event()
-                readies.append(ready)
-                clients.append(
-                    asyncio.ensure_future(listen(server.ws_url, server.base, session, run, ready))
-                )
-                if index % 50 == 0:
-                    await asyncio.sleep(0.05)
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
-
-    thread = start_clients(loop, connect_all())
+    sessions = [s for conversation in setup["conversations"] for s in conversation["sessions"]]
+    listeners = [
+        functools.partial(listen, server.ws_url, server.base, session, run)
+        for server, session in zip(itertools.cycle(found), sessions)
+    ]
+    thread = start_clients(loop, connect_clients(clients, listeners))
     conversations = [c["id"] for c in setup["conversations"]]
     counter = iter(range(10**9))
     lock = threading.Lock()
@@ -441,20 +446,11 @@ def drive_large(server: Server, setup: dict, db: Database, messages: int, sender
     run = LargeRun()
     loop = asyncio.new_event_loop()
     clients: list[asyncio.Future[None]] = []
-    readies: list[asyncio.Event] = []
-
-    async def connect_all() -> None:
-        for index, session in enumerate(setup["sessions"]):
-            ready = asyncio.Event()
-            readies.append(ready)
-            clients.append(
-                asyncio.ensure_future(listen_large(server.ws_url, server.base, session, run, ready))
-            )
-            if index % 50 == 49:
-                await asyncio.sleep(0.05)
-        await asyncio.wait_for(asyncio.gather(*(r.wait() for r in readies)), 120)
-
-    thread = start_clients(loop, connect_all())
+    listeners = [
+        functools.partial(listen_large, server.ws_url, server.base, session, run)
+        for session in setup["sessions"]
+    ]
+    thread = start_clients(loop, connect_clients(clients, listeners))
     tokens = setup["tokens"][:senders]
     counter = iter(range(messages))
     lock = threading.Lock()
