@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -140,6 +140,14 @@ class WorklistNotAllowed(Exception):
     """The user has no hospital role in this hospital (answered like an unknown hospital)."""
 
 
+def _badges(
+    kinds: type[models.TextChoices], flags: list[str], detail: Callable[[str, str], str]
+) -> list[tuple[str, str]]:
+    """(code, text) of each of `flags`, in the order of `kinds`; `detail(code, label)` words it."""
+    labels = dict(kinds.choices)
+    return [(code, detail(code, str(labels[code]))) for code in kinds.values if code in flags]
+
+
 def _stay_local(stay: Stay, moment: datetime | None) -> datetime | None:
     """`moment` in the local time of the stay's hospital; None stays None."""
     return local_time(moment, stay.hospital.country) if moment else None
@@ -182,18 +190,14 @@ class WorklistRow:
     @property
     def badges(self) -> list[tuple[str, str]]:
         """(code, text) of each flag, in the order of `Flag`."""
-        labels = dict(Flag.choices)
-        out = []
-        for code in Flag.values:
-            if code not in self.flags:
-                continue
-            text = str(labels[code])
-            if code == Flag.OVERDUE:
-                text = f"{text} ({self.overdue_count})"
-            elif code == Flag.SERVICE_UNREACHABLE and self.unreachable_services:
-                text = f"{text}: {', '.join(self.unreachable_services)}"
-            out.append((code, text))
-        return out
+        return _badges(Flag, self.flags, self._badge_text)
+
+    def _badge_text(self, code: str, text: str) -> str:
+        if code == Flag.OVERDUE:
+            return f"{text} ({self.overdue_count})"
+        if code == Flag.SERVICE_UNREACHABLE and self.unreachable_services:
+            return f"{text}: {', '.join(self.unreachable_services)}"
+        return text
 
 
 class _Pages:
@@ -581,21 +585,18 @@ class DischargedRow:
 
     @property
     def badges(self) -> list[tuple[str, str]]:
-        labels = dict(DischargedFlag.choices)
-        out = []
-        for code in DischargedFlag.values:
-            if code not in self.flags:
-                continue
-            text = str(labels[code])
-            if code == DischargedFlag.FOLLOW_UP_OVERDUE:
-                text = f"{text} ({self.overdue_items})"
-            elif code == DischargedFlag.READMITTED and self.readmission_days is not None:
-                days = self.readmission_days
-                text = ngettext(
-                    "Readmitted after %(days)s day", "Readmitted after %(days)s days", days
-                ) % {"days": days}
-            out.append((code, text))
-        return out
+        """(code, text) of each flag, in the order of `DischargedFlag`."""
+        return _badges(DischargedFlag, self.flags, self._badge_text)
+
+    def _badge_text(self, code: str, text: str) -> str:
+        if code == DischargedFlag.FOLLOW_UP_OVERDUE:
+            return f"{text} ({self.overdue_items})"
+        if code == DischargedFlag.READMITTED and self.readmission_days is not None:
+            days = self.readmission_days
+            return ngettext(
+                "Readmitted after %(days)s day", "Readmitted after %(days)s days", days
+            ) % {"days": days}
+        return text
 
 
 @dataclass
