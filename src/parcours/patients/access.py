@@ -39,7 +39,7 @@ from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome, EventType
 from parcours.live import publish_to_users
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notifications_create
 from parcours.patients.models import (
     BreakGlass,
     CircleMember,
@@ -487,19 +487,18 @@ def break_the_glass(
         link = reverse("patients:access_log", args=[patient.pk])
         until = timezone.localtime(glass.expires_at).strftime("%d/%m/%Y %H:%M")
         recipients = list(User.objects.filter(pk__in=referent_user_ids(patient), is_active=True))
-        for recipient in recipients:
-            notification_create(
-                recipient=recipient,
-                kind=BREAK_THE_GLASS.code,
-                params={
-                    "by": user.get_full_name() or user.username,
-                    "organisation": actor.organisation,
-                    "until": until,
-                },
-                link=link,
-                patient_id=patient.pk,
-                key=f"break-the-glass-{glass.pk}-{recipient.pk}",
-            )
+        notifications_create(
+            recipients=recipients,
+            kind=BREAK_THE_GLASS.code,
+            params={
+                "by": user.get_full_name() or user.username,
+                "organisation": actor.organisation,
+                "until": until,
+            },
+            link=link,
+            patient_id=patient.pk,
+            keys=[f"break-the-glass-{glass.pk}-{recipient.pk}" for recipient in recipients],
+        )
         event = {"topic": "notifications", "kind": BREAK_THE_GLASS.code}
         user_ids = [recipient.pk for recipient in recipients]
         transaction.on_commit(lambda: publish_to_users(user_ids, event))
