@@ -18,7 +18,9 @@ Ways in (one condition a line, in this order):
 9. otherwise: refused.
 
 Every call writes an audit row, refusals included. Call these functions outside of any
-`transaction.atomic` block that could roll the refusal's audit row back.
+`transaction.atomic` block that could roll the refusal's audit row back. Two reads show no
+record and write none: `accessible_patients` (a queryset the caller audits as a list or search)
+and `users_with_access` (who may reach one patient, for routing messages and notifications).
 """
 
 from __future__ import annotations
