@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from parcours.accounts.models import User
 from parcours.messaging.actions import (
@@ -21,6 +22,7 @@ from parcours.messaging.actions import (
 )
 from parcours.messaging.conversation_actions import (
     conversation_create_direct,
+    conversation_for_patient,
     conversation_message_post,
 )
 from parcours.messaging.conversations import conversation_access
@@ -32,6 +34,9 @@ from parcours.messaging.models import (
     OutboxMessage,
     OutboxStatus,
 )
+from parcours.patients.access import Purpose, access_patient
+from parcours.patients.actions import MemberInput, PatientData, circle_member_add, patient_create
+from parcours.patients.models import Patient
 from tests.factories import OrganisationFactory, UserFactory
 from tests.messaging.conftest import Clock
 from tests.support.receivers import SmtpServer, webhook_receiver
@@ -219,6 +224,47 @@ def test_posting_to_5_or_to_49_readers_costs_the_same_queries(backend: str) -> N
     for body in ("one", "two"):
         assert same_cost(
             count_queries(post(small.pk, body)), count_queries(post(large.pk, body)), backend
+        )
+    assert Notification.objects.filter(kind="message.received").count() == 5 + 49
+
+
+def patient_with_team(code: str, size: int, referent: User) -> Patient:
+    """A patient whose circle holds a home-nursing organisation of `size` nurses."""
+    patient = patient_create(
+        user=referent,
+        data=PatientData(
+            given_name="Marie",
+            family_name=f"Peeters-{code}",
+            birth_date=timezone.localdate().replace(year=1944),
+            administrative_sex="female",
+            is_provisional=True,
+        ),
+        identifiers=[],
+    )
+    manage = access_patient(referent, patient.pk, purpose=Purpose.COORDINATION, manage=True)
+    team = OrganisationFactory(code=f"team-{code}", type="home_nursing")
+    circle_member_add(access=manage, member=MemberInput(role="home_nurse", organisation=team))
+    readers(size, code, team)
+    return patient
+
+
+def test_posting_in_a_patient_conversation_to_5_or_to_49_readers_costs_the_same_queries(
+    backend: str,
+) -> None:
+    """The readers' access is decided at once (users_with_access), not one reader at a time."""
+    hospital = OrganisationFactory(code="chu-count", type="hospital")
+    sender = UserFactory(username="liaison", role="hospital_liaison_nurse", organisation=hospital)
+    small, large = patient_with_team("psmall", 5, sender), patient_with_team("plarge", 49, sender)
+
+    def post(patient: Patient, body: str) -> Callable[[], object]:
+        access = access_patient(sender, patient.pk, purpose=Purpose.COORDINATION)
+        conversation = conversation_for_patient(access=access)
+        opened = conversation_access(sender, conversation.pk)
+        return lambda: conversation_message_post(access=opened, body=body)
+
+    for body in ("one", "two"):
+        assert same_cost(
+            count_queries(post(small, body)), count_queries(post(large, body)), backend
         )
     assert Notification.objects.filter(kind="message.received").count() == 5 + 49
 

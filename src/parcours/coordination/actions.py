@@ -44,7 +44,7 @@ from parcours.coordination.notifications import (
 )
 from parcours.directory.models import Organisation, OrganisationType, Service
 from parcours.live import publish_to_users
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notifications_create
 from parcours.patients.access import PatientAccess, Purpose, referent_user_ids
 from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import CircleMember, MemberRole, Visibility
@@ -142,18 +142,16 @@ def _publish(user_ids: Iterable[int], task: Task) -> None:
 def _notify(
     user_ids: Iterable[int], *, kind: str, params: dict[str, str], task: Task, key: str
 ) -> list[int]:
-    sent = []
-    for user in User.objects.filter(pk__in=sorted(set(user_ids)), is_active=True):
-        notification_create(
-            recipient=user,
-            kind=kind,
-            params=params,
-            link=_link(task),
-            patient_id=task.patient_id,
-            key=f"{key}-{user.pk}",
-        )
-        sent.append(user.pk)
-    return sent
+    users = list(User.objects.filter(pk__in=sorted(set(user_ids)), is_active=True))
+    notifications_create(
+        recipients=users,
+        kind=kind,
+        params=params,
+        link=_link(task),
+        patient_id=task.patient_id,
+        keys=[f"{key}-{user.pk}" for user in users],
+    )
+    return [user.pk for user in users]
 
 
 def _audit(actor: Actor, task: Task, *, action: str, detail: dict[str, object]) -> None:

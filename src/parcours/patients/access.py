@@ -18,11 +18,14 @@ Ways in (one condition a line, in this order):
 9. otherwise: refused.
 
 Every call writes an audit row, refusals included. Call these functions outside of any
-`transaction.atomic` block that could roll the refusal's audit row back.
+`transaction.atomic` block that could roll the refusal's audit row back. Two reads show no
+record and write none: `accessible_patients` (a queryset the caller audits as a list or search)
+and `users_with_access` (who may reach one patient, for routing messages and notifications).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -38,7 +41,7 @@ from parcours.accounts.models import Membership, Role, User
 from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome, EventType
 from parcours.live import publish_to_users
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notifications_create
 from parcours.patients.models import (
     BreakGlass,
     CircleMember,
@@ -486,19 +489,18 @@ def break_the_glass(
         link = reverse("patients:access_log", args=[patient.pk])
         until = timezone.localtime(glass.expires_at).strftime("%d/%m/%Y %H:%M")
         recipients = list(User.objects.filter(pk__in=referent_user_ids(patient), is_active=True))
-        for recipient in recipients:
-            notification_create(
-                recipient=recipient,
-                kind=BREAK_THE_GLASS.code,
-                params={
-                    "by": user.get_full_name() or user.username,
-                    "organisation": actor.organisation,
-                    "until": until,
-                },
-                link=link,
-                patient_id=patient.pk,
-                key=f"break-the-glass-{glass.pk}-{recipient.pk}",
-            )
+        notifications_create(
+            recipients=recipients,
+            kind=BREAK_THE_GLASS.code,
+            params={
+                "by": user.get_full_name() or user.username,
+                "organisation": actor.organisation,
+                "until": until,
+            },
+            link=link,
+            patient_id=patient.pk,
+            keys=[f"break-the-glass-{glass.pk}-{recipient.pk}" for recipient in recipients],
+        )
         event = {"topic": "notifications", "kind": BREAK_THE_GLASS.code}
         user_ids = [recipient.pk for recipient in recipients]
         transaction.on_commit(lambda: publish_to_users(user_ids, event))
@@ -539,3 +541,109 @@ def referent_user_ids(patient: Patient) -> list[int]:
     if not user_ids and patient.created_by_id:
         user_ids.add(patient.created_by_id)
     return sorted(user_ids)
+
+
+def users_with_access(
+    patient: Patient | int, candidates: QuerySet[User] | Iterable[int]
+) -> list[User]:
+    """The candidates whom `accessible_patients(user)` lets reach `patient`, in a constant number
+    of queries whatever their number (rules 1-9 for each at once), ordered by username.
+
+    A read for routing (who receives a message, who is told), not an access: nothing of the
+    record is shown, so no audit row is written here, as with `accessible_patients`; each
+    reader's own later read goes through `access_patient` and is audited then. Merged, inactive
+    or unknown patients reach no one, as in `accessible_patients`.
+    """
+    patient_id = patient.pk if isinstance(patient, Patient) else int(patient)
+    if isinstance(candidates, QuerySet):
+        users_qs = candidates
+    else:
+        users_qs = User.objects.filter(pk__in=list(candidates))
+    if not Patient.objects.filter(pk=patient_id, status=PatientStatus.ACTIVE).exists():
+        return []
+    # Rule 1: active users only; the directory entry comes with the user (rule 4, rule 6).
+    users = list(
+        users_qs.filter(is_active=True).select_related("professional").order_by("username")
+    )
+    if not users:
+        return []
+    # Rule 2: care roles of active memberships, one query for all candidates.
+    care_orgs: dict[int, set[int]] = {}
+    hospital_orgs: dict[int, set[int]] = {}
+    for user_id, organisation_id, role in Membership.objects.filter(
+        user_id__in=[u.pk for u in users], active=True, role__in=list(Role.care_roles())
+    ).values_list("user_id", "organisation_id", "role"):
+        care_orgs.setdefault(user_id, set()).add(organisation_id)
+        if role in Role.hospital_roles():
+            hospital_orgs.setdefault(user_id, set()).add(organisation_id)
+    today = timezone.localdate()
+    now = timezone.now()
+    # Rule 4: the professionals the patient excluded.
+    excluded = set(
+        Exclusion.objects.filter(patient_id=patient_id, lifted_at__isnull=True).values_list(
+            "professional_id", flat=True
+        )
+    )
+    # Rule 6: the circle's active members whose visibility is not "nothing".
+    visible_members = list(
+        CircleMember.objects.filter(patient_id=patient_id)
+        .filter(_active_member_q(today))
+        .exclude(visibility=Visibility.NONE)
+        .values_list(
+            "professional_id",
+            "organisation_id",
+            "person_name",
+            "service__organisation_id",
+            "is_referent",
+        )
+    )
+    # Rule 7: the hospitals and wards of the stays whose team reaches the patient.
+    stay_orgs: set[int] = set()
+    for hospital_id, ward_id in Stay.objects.filter(
+        stay_team_q(now), patient_id=patient_id
+    ).values_list("hospital_id", "ward_id"):
+        stay_orgs.update(i for i in (hospital_id, ward_id) if i is not None)
+    # Rule 8: open break-the-glass accesses.
+    glass_users = set(
+        BreakGlass.objects.filter(
+            patient_id=patient_id, ended_at__isnull=True, expires_at__gt=now
+        ).values_list("user_id", flat=True)
+    )
+    # Rule 5: the latest consent decision.
+    latest = (
+        ConsentEvent.objects.filter(patient_id=patient_id)
+        .order_by("-recorded_at", "-pk")
+        .values_list("status", flat=True)
+        .first()
+    )
+    blocked = latest in (ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN)
+    open_to_sharing = latest is None or latest == ConsentStatus.GIVEN
+
+    def matches(user: User, organisation_ids: set[int]) -> tuple[bool, bool]:
+        """(visible member, visible referent member) — `_user_member_q`, in Python."""
+        professional_id = _professional_id(user)
+        visible = referent = False
+        for prof_id, org_id, person_name, service_org_id, is_referent in visible_members:
+            if (
+                (org_id in organisation_ids and person_name == "" and prof_id is None)
+                or (service_org_id is not None and service_org_id in organisation_ids)
+                or (professional_id is not None and prof_id == professional_id)
+            ):
+                visible = True
+                referent = referent or is_referent
+        return visible, referent
+
+    allowed: list[User] = []
+    for user in users:
+        organisation_ids = care_orgs.get(user.pk)
+        if not organisation_ids:
+            continue
+        professional_id = _professional_id(user)
+        if professional_id is not None and professional_id in excluded:
+            continue
+        visible, referent = matches(user, organisation_ids)
+        in_stay = bool(hospital_orgs.get(user.pk, set()) & stay_orgs)
+        way_in = visible or in_stay or user.pk in glass_users
+        if (way_in and open_to_sharing) or (blocked and (referent or in_stay)):
+            allowed.append(user)
+    return allowed

@@ -16,7 +16,7 @@ from parcours.accounts.models import Role, User
 from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, Professional, Service
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notifications_create
 from parcours.patients.access import (
     STAY_TEAM_STATUSES,
     PatientAccess,
@@ -695,13 +695,13 @@ def circle_notify(
         if m.professional and m.professional.user and m.professional.user.is_active
     }
     link = reverse("patients:detail", args=[patient.pk])
-    for user_id, user in sorted(users.items()):
-        notification_create(
-            recipient=user,
-            kind=kind,
-            params=params,
-            link=link,
-            patient_id=patient.pk,
-            key=f"{key}-{user_id}" if key else None,
-        )
+    ordered = sorted(users.items())
+    notifications_create(
+        recipients=[user for _user_id, user in ordered],
+        kind=kind,
+        params=params,
+        link=link,
+        patient_id=patient.pk,
+        keys=[f"{key}-{user_id}" for user_id, _user in ordered] if key else None,
+    )
     return len(users)

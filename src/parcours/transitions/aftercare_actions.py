@@ -32,7 +32,7 @@ from parcours.audit.actions import Actor, audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.directory.models import Organisation, OrganisationType, Service
 from parcours.live import publish_to_users
-from parcours.messaging.actions import notification_create
+from parcours.messaging.actions import notifications_create
 from parcours.patients.access import PatientAccess, referent_user_ids
 from parcours.patients.actions import MemberInput, circle_member_add
 from parcours.patients.models import MemberRole, Patient, Visibility
@@ -99,15 +99,14 @@ def _send(
 ) -> int:
     recipients = list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
     link = reverse("followup:patient", args=[patient.pk])
-    for recipient in recipients:
-        notification_create(
-            recipient=recipient,
-            kind=kind,
-            params=params,
-            link=link,
-            patient_id=patient.pk,
-            key=f"{key}-{recipient.pk}",
-        )
+    notifications_create(
+        recipients=recipients,
+        kind=kind,
+        params=params,
+        link=link,
+        patient_id=patient.pk,
+        keys=[f"{key}-{recipient.pk}" for recipient in recipients],
+    )
     ids = [r.pk for r in recipients]
     event = {"topic": "notifications", "kind": kind}
     transaction.on_commit(lambda: publish_to_users(ids, event))
