@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from parcours.accounts.http import request_user
 from parcours.accounts.models import User
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
@@ -24,11 +25,6 @@ from parcours.directory.selectors import SearchError, ServiceQuery, search_servi
 from parcours.patients.access import PatientNotFound, Purpose, access_patient, actor_of
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _task_access(request: HttpRequest, pk: int, **kwargs: Any) -> TaskAccess:
     try:
         return access_task(request.user, pk, **kwargs)
@@ -38,7 +34,7 @@ def _task_access(request: HttpRequest, pk: int, **kwargs: Any) -> TaskAccess:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     tasks = selectors.inbox(user)
     audit_record(
         actor=actor_of(user),
@@ -63,7 +59,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sent(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     tasks = selectors.sent(user)
     audit_record(
         actor=actor_of(user),

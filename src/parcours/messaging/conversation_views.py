@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parcours.accounts.http import request_user
 from parcours.accounts.models import User
 from parcours.audit.models import AuditAction
 from parcours.messaging import attachments, conversations
@@ -27,14 +28,9 @@ from parcours.messaging.conversations import ConversationAccess, ConversationNot
 from parcours.messaging.models import Attachment
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 def _open(request: HttpRequest, pk: int, action: str = AuditAction.READ) -> ConversationAccess:
     try:
-        return conversations.conversation_access(_user(request), pk, action=action)
+        return conversations.conversation_access(request_user(request), pk, action=action)
     except ConversationNotFound:
         raise Http404(_("This conversation does not exist.")) from None
 
@@ -67,7 +63,7 @@ def _context(access: ConversationAccess, **extra: object) -> dict[str, object]:
 
 @login_required
 def conversation_list(request: HttpRequest) -> HttpResponse:
-    rows = conversations.conversation_list(_user(request))
+    rows = conversations.conversation_list(request_user(request))
     template = "messaging/conversations/list.html"
     if request.headers.get("HX-Request"):
         template = "messaging/conversations/_list.html"
@@ -78,7 +74,9 @@ def conversation_list(request: HttpRequest) -> HttpResponse:
 def patient_conversation(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient page's "Conversation" link: open (creating on first use) and go there."""
     try:
-        access, conversation = conversations.patient_conversation_access(_user(request), patient_id)
+        access, conversation = conversations.patient_conversation_access(
+            request_user(request), patient_id
+        )
     except ConversationNotFound:
         raise Http404(_("This conversation does not exist.")) from None
     if conversation is None:
@@ -89,7 +87,7 @@ def patient_conversation(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @login_required
 def conversation_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     error = ""
     if request.method == "POST":
         names = request.POST.get("usernames", "").replace(",", " ").split()

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.models import User
+from parcours.accounts.http import request_user
 from parcours.audit.models import AuditAction
 from parcours.messaging import transmission_selectors as selectors
 from parcours.messaging.models import Transmission, TransmissionRecipient
@@ -25,11 +25,6 @@ from parcours.messaging.transmission_actions import (
 )
 from parcours.messaging.transmission_forms import HandOverForm, TransmissionForm
 from parcours.patients.access import PatientAccess, PatientNotFound, Purpose, access_patient
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _not_found() -> Http404:
@@ -60,7 +55,7 @@ def _htmx(request: HttpRequest) -> bool:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     context = {
         "copies": list(selectors.to_acknowledge(user)[:100]),
         "count": selectors.to_acknowledge_count(user),
@@ -75,14 +70,14 @@ def sent(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/transmissions/sent.html",
-        {"transmissions": list(selectors.sent_by(_user(request))[:100])},
+        {"transmissions": list(selectors.sent_by(request_user(request))[:100])},
     )
 
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The recipient's page: reading it marks it read."""
-    user = _user(request)
+    user = request_user(request)
     transmission = _transmission(pk)
     copies = selectors.copies_for(user, transmission)
     if not copies:
@@ -118,7 +113,7 @@ def _copy(transmission: Transmission, recipient_id: int) -> TransmissionRecipien
 def acknowledge(request: HttpRequest, pk: int, recipient_id: int) -> HttpResponse:
     transmission = _transmission(pk)
     copy = _copy(transmission, recipient_id)
-    if not selectors.is_account_of(_user(request), copy):
+    if not selectors.is_account_of(request_user(request), copy):
         raise _not_found()
     access = _access(
         request,

@@ -10,21 +10,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.models import User
+from parcours.accounts.http import request_user
 from parcours.messaging import actions, selectors
 from parcours.messaging.models import Notification
 
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     context = {
         "notifications": selectors.inbox(user)[:PAGE_SIZE],
         "unread": selectors.unread_count(user),
@@ -38,7 +33,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_read(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     raw = request.POST.getlist("notification")
     ids = [int(value) for value in raw if value.isdigit()] if raw else None
     actions.notification_mark_read(user=user, notification_ids=ids)
@@ -50,7 +45,7 @@ def mark_read(request: HttpRequest) -> HttpResponse:
 @login_required
 def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark read, then go where the notification points (links in e-mails come here)."""
-    user = _user(request)
+    user = request_user(request)
     notification = Notification.objects.filter(pk=pk, recipient=user).first()
     if notification is None:
         raise Http404(_("This notification does not exist."))
@@ -63,7 +58,7 @@ def open_notification(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     current = selectors.preferences_of(user)
     if request.method == "POST":
         for preference in current:

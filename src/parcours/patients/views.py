@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.models import User
+from parcours.accounts.http import request_user
 from parcours.audit.models import AuditAction
 from parcours.directory.models import Organisation, Professional, Service
 from parcours.patients import actions, selectors
@@ -22,7 +22,6 @@ from parcours.patients.access import (
     PatientAccess,
     PatientNotFound,
     Purpose,
-    access_patient,
     access_patient_list,
     accessible_patients,
     break_the_glass,
@@ -39,24 +38,13 @@ from parcours.patients.forms import (
     PatientForm,
     PersonMemberForm,
 )
+from parcours.patients.http import patient_access_or_404
 from parcours.patients.identifiers import InvalidIdentifier, check_identifier
 from parcours.patients.models import MemberRole, Visibility
 
 BREAK_GLASS_OPENED = gettext_lazy(
     "Emergency access open for four hours. The patient's referent has been told."
 )
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _access(request: HttpRequest, pk: int, **kwargs: Any) -> PatientAccess:
-    try:
-        return access_patient(request.user, pk, **kwargs)
-    except PatientNotFound as exc:
-        raise Http404(_("No patient found.")) from exc
 
 
 @login_required
@@ -80,7 +68,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
             )
         try:
             patient = actions.patient_create(
-                user=_user(request),
+                user=request_user(request),
                 data=actions.PatientData(
                     given_name=data["given_name"],
                     family_name=data["family_name"],
@@ -118,7 +106,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.TREATMENT)
+    access = patient_access_or_404(request, pk, purpose=Purpose.TREATMENT)
     return render(
         request,
         "patients/detail.html",
@@ -136,7 +124,7 @@ def patient_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def identifier_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request, pk, purpose=Purpose.COORDINATION, action=AuditAction.UPDATE, manage=True
     )
     form = IdentifierForm(request.POST)
@@ -162,7 +150,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST)
     if not form.is_valid():
         raise Http404(_("No patient found."))
-    source = _access(
+    source = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.COORDINATION,
@@ -170,7 +158,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         what="patient-merge",
         manage=True,
     )
-    target = _access(
+    target = patient_access_or_404(
         request,
         form.cleaned_data["target"],
         purpose=Purpose.COORDINATION,
@@ -200,13 +188,15 @@ def _circle_context(access: PatientAccess) -> dict[str, Any]:
 
 @login_required
 def circle(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.COORDINATION, what="circle")
+    access = patient_access_or_404(request, pk, purpose=Purpose.COORDINATION, what="circle")
     return render(request, "patients/circle.html", _circle_context(access))
 
 
 @login_required
 def circle_search(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.COORDINATION, what="circle", manage=True)
+    access = patient_access_or_404(
+        request, pk, purpose=Purpose.COORDINATION, what="circle", manage=True
+    )
     hits = selectors.directory_lookup(query=request.GET.get("q", "")[:100])
     mode = "exclude" if request.GET.get("mode") == "exclude" else "circle"
     return render(
@@ -239,7 +229,7 @@ def _directory_target(key: str) -> dict[str, Any]:
 @login_required
 @require_POST
 def circle_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.COORDINATION,
@@ -266,7 +256,7 @@ def circle_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def circle_end(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.COORDINATION,
@@ -285,7 +275,7 @@ def circle_end(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def circle_confirm(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.COORDINATION,
@@ -303,7 +293,7 @@ def circle_confirm(request: HttpRequest, pk: int, member_id: int) -> HttpRespons
 @login_required
 def consent(request: HttpRequest, pk: int) -> HttpResponse:
     manage = request.method == "POST"
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.CONSENT,
@@ -333,7 +323,7 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.CONSENT,
@@ -356,7 +346,7 @@ def exclusion_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def exclusion_lift(request: HttpRequest, pk: int, exclusion_id: int) -> HttpResponse:
-    access = _access(
+    access = patient_access_or_404(
         request,
         pk,
         purpose=Purpose.CONSENT,
@@ -373,7 +363,9 @@ def exclusion_lift(request: HttpRequest, pk: int, exclusion_id: int) -> HttpResp
 
 @login_required
 def access_log(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.AUDIT_REVIEW, what="access-log", manage=True)
+    access = patient_access_or_404(
+        request, pk, purpose=Purpose.AUDIT_REVIEW, what="access-log", manage=True
+    )
     return render(
         request,
         "patients/access_log.html",
@@ -433,7 +425,9 @@ def break_glass_lookup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def export(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.PATIENT_REQUEST, what="export", manage=True)
+    access = patient_access_or_404(
+        request, pk, purpose=Purpose.PATIENT_REQUEST, what="export", manage=True
+    )
     bundle = build_patient_bundle(access=access)
     response = HttpResponse(
         json.dumps(bundle, ensure_ascii=False, indent=2), content_type="application/fhir+json"

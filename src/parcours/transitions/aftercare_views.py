@@ -12,16 +12,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.models import User
+from parcours.accounts.http import request_user
 from parcours.audit.actions import audit_record
 from parcours.audit.models import AuditAction, AuditOutcome
 from parcours.patients.access import (
     PatientAccess,
-    PatientNotFound,
     Purpose,
-    access_patient,
     actor_of,
 )
+from parcours.patients.http import patient_access_or_404
 from parcours.transitions import aftercare_actions as actions
 from parcours.transitions import aftercare_selectors as selectors
 from parcours.transitions.aftercare_forms import (
@@ -34,21 +33,9 @@ from parcours.transitions.aftercare_forms import (
 from parcours.transitions.aftercare_models import WatchEntry
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _access(request: HttpRequest, pk: int, **kwargs: Any) -> PatientAccess:
-    try:
-        return access_patient(request.user, pk, **kwargs)
-    except PatientNotFound as exc:
-        raise Http404(_("No patient found.")) from exc
-
-
 @login_required
 def watch_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     rows = selectors.watch_list(user)
     audit_record(
         actor=actor_of(user),
@@ -93,12 +80,14 @@ def _page(
 
 @login_required
 def patient_followup(request: HttpRequest, pk: int) -> HttpResponse:
-    access = _access(request, pk, purpose=Purpose.COORDINATION, what="follow-up")
+    access = patient_access_or_404(request, pk, purpose=Purpose.COORDINATION, what="follow-up")
     return _page(request, access)
 
 
 def _post(request: HttpRequest, pk: int, what: str) -> PatientAccess:
-    return _access(request, pk, purpose=Purpose.COORDINATION, what=what, action=AuditAction.UPDATE)
+    return patient_access_or_404(
+        request, pk, purpose=Purpose.COORDINATION, what=what, action=AuditAction.UPDATE
+    )
 
 
 def _back(request: HttpRequest, pk: int) -> HttpResponse:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.accounts.models import User
+from parcours.accounts.http import request_user
 from parcours.audit.models import AuditAction
 from parcours.directory.models import Organisation, OrganisationType
 from parcours.patients.access import PatientAccess, PatientNotFound, Purpose, actor_of
@@ -40,11 +40,6 @@ from parcours.transitions.models import (
     Stay,
 )
 from parcours.transitions.screening import INSTRUMENTS, IncompleteAnswers
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _stay(request: HttpRequest, pk: int, *, write: bool = False) -> tuple[Stay, PatientAccess]:
@@ -277,14 +272,14 @@ def screening_new(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 def _hospital(request: HttpRequest, hospital_id: int) -> Organisation:
     hospital = get_object_or_404(Organisation, pk=hospital_id, type=OrganisationType.HOSPITAL)
-    if not protocols.can_configure(_user(request), hospital):
+    if not protocols.can_configure(request_user(request), hospital):
         raise Http404(_("No hospital found."))
     return hospital
 
 
 @login_required
 def protocol_hospitals(request: HttpRequest) -> HttpResponse:
-    hospitals = selectors.administered_hospitals(_user(request))
+    hospitals = selectors.administered_hospitals(request_user(request))
     if len(hospitals) == 1:
         return redirect("transitions:protocols", hospital_id=hospitals[0].pk)
     return render(request, "transitions/protocol_hospitals.html", {"hospitals": hospitals})
